@@ -1,0 +1,98 @@
+/**
+ * A throw-away HOME for running the REAL Claude Code offline against the mock API
+ * (test/support/mock-anthropic.ts). `$HOME/.claude.json` decides which first-run dialogs
+ * appear; see /work/shared/design/real-agents.md.
+ *
+ *   const home = await makeClaudeHome({ trustDirs: [repo] });
+ *   const env = { ...process.env, ...home.env, ANTHROPIC_BASE_URL: mock.url };
+ *   spawn(claudeBin('2.1.330'), [...], { env, cwd: repo });
+ *   await home.cleanup();
+ */
+import { mkdtemp, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ClaudeHomeOptions {
+  /** Absolute directories whose workspace-trust dialog is already accepted (default: none). */
+  trustDirs?: string[];
+  /** Pre-approve the API key so the "Detected a custom API key" dialog is skipped (default: true). */
+  approveKey?: boolean;
+  /** Onboarding (theme picker etc.) already completed (default: true). */
+  onboarding?: boolean;
+  /** The --dangerously-skip-permissions disclaimer was already accepted (default: false). */
+  bypassAccepted?: boolean;
+}
+
+export interface ClaudeHome {
+  home: string;
+  /** HOME, ANTHROPIC_API_KEY, DISABLE_AUTOUPDATER, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, IS_SANDBOX (as root). */
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** Any key works against the mock; its last 20 characters are what Claude Code remembers. */
+export const MOCK_API_KEY = 'sk-ant-api03-kagebunshin-mock-key-0123456789abcdefghijklmnop';
+
+export type ClaudeVersion = '2.1.330' | '2.1.197';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Path of the pinned Claude Code binary installed in node_modules. */
+export function claudeBin(version: ClaudeVersion): string {
+  switch (version) {
+    case '2.1.330':
+      return path.join(repoRoot, 'node_modules', '.bin', 'claude');
+    case '2.1.197':
+      return path.join(repoRoot, 'node_modules', 'claude-code-2-1-197', 'bin', 'claude.exe');
+    default:
+      throw new Error(`claudeBin: unknown version ${String(version)}`);
+  }
+}
+
+export async function makeClaudeHome(opts: ClaudeHomeOptions = {}): Promise<ClaudeHome> {
+  const approveKey = opts.approveKey ?? true;
+  const onboarding = opts.onboarding ?? true;
+  const home = await realpath(await mkdtemp(path.join(os.tmpdir(), 'kb-claude-home-')));
+  await mkdir(path.join(home, '.claude'), { recursive: true });
+
+  const config: Record<string, unknown> = { theme: 'dark', numStartups: 1 };
+  if (onboarding) {
+    config.hasCompletedOnboarding = true;
+    config.lastOnboardingVersion = '2.1.330';
+  }
+  if (approveKey) config.customApiKeyResponses = { approved: [MOCK_API_KEY.slice(-20)], rejected: [] };
+  if (opts.bypassAccepted) config.bypassPermissionsModeAccepted = true;
+  const projects: Record<string, unknown> = {};
+  for (const dir of opts.trustDirs ?? []) {
+    const abs = path.resolve(dir);
+    const entry = { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true, projectOnboardingSeenCount: 1 };
+    projects[abs] = entry;
+    try {
+      const real = await realpath(abs);
+      if (real !== abs) projects[real] = entry;
+    } catch {
+      // the directory may not exist yet; the given path is enough
+    }
+  }
+  config.projects = projects;
+  await writeFile(path.join(home, '.claude.json'), JSON.stringify(config, null, 2));
+
+  const settings: Record<string, unknown> = {};
+  if (opts.bypassAccepted) settings.skipDangerousModePermissionPrompt = true;
+  await writeFile(path.join(home, '.claude', 'settings.json'), JSON.stringify(settings, null, 2));
+
+  const env: Record<string, string> = {
+    HOME: home,
+    ANTHROPIC_API_KEY: MOCK_API_KEY,
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  };
+  if (typeof process.getuid === 'function' && process.getuid() === 0) env.IS_SANDBOX = '1';
+
+  return {
+    home,
+    env,
+    cleanup: () => rm(home, { recursive: true, force: true, maxRetries: 3 }),
+  };
+}
