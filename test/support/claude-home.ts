@@ -8,7 +8,7 @@
  *   spawn(claudeBin('2.1.330'), [...], { env, cwd: repo });
  *   await home.cleanup();
  */
-import { mkdtemp, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +77,11 @@ export async function makeClaudeHome(opts: ClaudeHomeOptions = {}): Promise<Clau
   }
   config.projects = projects;
   await writeFile(path.join(home, '.claude.json'), JSON.stringify(config, null, 2));
+
+  // 2.1.197 (native build) warns "claude command at $HOME/.local/bin/claude missing or broken"
+  // on every start unless that launcher exists; give it one so screens carry no such noise.
+  await mkdir(path.join(home, '.local', 'bin'), { recursive: true });
+  await symlink(claudeBin('2.1.197'), path.join(home, '.local', 'bin', 'claude')).catch(() => undefined);
 
   const settings: Record<string, unknown> = {};
   if (opts.bypassAccepted) settings.skipDangerousModePermissionPrompt = true;
