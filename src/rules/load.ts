@@ -109,7 +109,12 @@ export function parseRuleFile(file: string, bytes?: Buffer): ParsedRuleFile {
     const message = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     return fail(line, `invalid YAML: ${message}`, 'fix the YAML syntax (indentation, quoting; quote regexes in single quotes)');
   }
-  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (error) {
+    return fail(1, `invalid YAML: ${(error as Error).message}`, 'remove YAML aliases (*name) and anchors (&name) from rule files');
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value) || !('rules' in (value as object))) {
     if (isSeq(doc.contents)) {
       return fail(1, 'the file is a bare list', 'put the rules under a top-level "rules:" key');

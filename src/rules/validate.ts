@@ -177,6 +177,7 @@ function schemaAt(root: TSchema, path: (string | number)[], refs: Map<string, TS
 
 /** "rule 3 'match'" style description of a path. */
 export function describePlace(path: (string | number)[]): string {
+  if (path.length === 2 && path[0] === 'rules' && typeof path[1] === 'number') return `rule ${path[1] + 1}`;
   const named = path.filter((seg) => typeof seg === 'string');
   const last = named[named.length - 1];
   if (last === undefined) return 'the file';
