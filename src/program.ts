@@ -7,6 +7,7 @@ import { describeError, ExitCode } from './errors.js';
 import { VERSION } from './version.js';
 import { classifyCommand } from './commands/classify.js';
 import { rulesCommand } from './commands/rules.js';
+import { monitorCommand } from './commands/monitor.js';
 
 export function buildProgram(): Command {
   const program = new Command('kage-bunshin')
@@ -29,6 +30,7 @@ Examples:
 
   program.addCommand(classifyCommand());
   program.addCommand(rulesCommand());
+  program.addCommand(monitorCommand());
   return program;
 }
 

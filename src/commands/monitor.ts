@@ -1,0 +1,82 @@
+import { Command } from 'commander';
+import { ExitCode, KbError } from '../errors.js';
+import { errorStatus, runMonitor, sleep } from '../monitor/loop.js';
+import { Observer, monitoredEntries } from '../monitor/observe.js';
+import { parseMonitorFlags, type MonitorFlags } from '../monitor/options.js';
+import { createTransport, type TransportKind } from '../monitor/transport.js';
+import type { MonitorStatus } from '../monitor/decide.js';
+import { loadRuleSet } from '../rules/load.js';
+import { readRegistry } from '../sessions/registry.js';
+import { registryPath, resolveStateDir } from '../state/paths.js';
+import { collect, globalOptions, printJson, withExamples } from './common.js';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** A status on stdout (one write); an error also as a human line on stderr. */
+function finish(status: MonitorStatus, exitCode: number): void {
+  printJson(status);
+  if (status.status === 'error') {
+    process.stderr.write(`kage-bunshin: ${status.message}\n${status.fix ? `  fix: ${status.fix}\n` : ''}`);
+  }
+  process.exitCode = exitCode;
+}
+
+export function monitorCommand(): Command {
+  const command = new Command('monitor')
+    .description('Poll every registered session and print one JSON status when one needs you, all are done, or time runs out')
+    .option('--interval <seconds>', 'seconds between polls', '5')
+    .option('--timeout <seconds>', 'give up after this many seconds with a timeout status (0: never)', '300')
+    .option('--until <what>', 'all_complete when every session has exited, or (idle) is idle or exited', 'exited')
+    .option('--settle <seconds>', 'idle/exited must hold on two captures this far apart', '1')
+    .option('--match <glob>', 'watch only sessions whose name or tmux session matches this glob')
+    .option('--report-errors', 'report sessions stuck on an error (auth, quota) as intervention_needed')
+    .option('--watch', 'stream one JSON line per state change, then the final status')
+    .option('--rules <dir>', 'a directory of rule files layered over the built-in rules (repeatable)', collect, [])
+    .action(async (flags: MonitorFlags, cmd: Command) => {
+      let options: ReturnType<typeof parseMonitorFlags>;
+      try {
+        options = parseMonitorFlags(flags);
+      } catch (error) {
+        if (error instanceof KbError) {
+          finish({ status: 'error', message: error.message, ...(error.hint ? { fix: error.hint } : {}) }, error.exitCode);
+          return;
+        }
+        throw error;
+      }
+      const globals = globalOptions(cmd);
+      let observer: Observer | null = null;
+      const controller = new AbortController();
+      const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let status: MonitorStatus;
+      try {
+        const path = registryPath(resolveStateDir({ stateDir: globals.stateDir }), globals.sessionId ?? 'default');
+        const rules = await loadRuleSet(options.rules);
+        const kind: TransportKind = process.env.KB_TMUX_TRANSPORT === 'process' ? 'process' : 'control';
+        const obs = new Observer({ rules, transport: (server) => createTransport(server, kind), now: Date.now });
+        observer = obs;
+        status = await runMonitor(options, {
+          readEntries: async () => monitoredEntries(await readRegistry(path), globals.socket, options.match),
+          observe: (entries) => obs.observe(entries),
+          now: Date.now,
+          sleep,
+          emit: (event) => printJson(event),
+          signal: controller.signal,
+        });
+      } catch (error) {
+        status = errorStatus(error);
+      }
+      const interrupted = status.status === 'timeout' ? status.interrupted : undefined;
+      finish(status, status.status === 'error' ? ExitCode.failure : interrupted ? (SIGNAL_EXIT[interrupted] ?? ExitCode.failure) : ExitCode.ok);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await observer?.close();
+    });
+  return withExamples(
+    command,
+    'kb monitor --interval 5 --timeout 300',
+    'kb monitor --until idle --match "fix-*"',
+    'kb monitor --watch --timeout 0 | jq .',
+  );
+}

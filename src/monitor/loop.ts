@@ -1,0 +1,86 @@
+/**
+ * The poll loop. Time and I/O are injected (clock, sleep, registry, observation), so the
+ * schedule is tested with fake timers. A cycle runs at every interval tick, plus a
+ * re-observation when an idle/exited screen can settle before the next tick.
+ */
+import { KbError } from '../errors.js';
+import { decide, timeoutStatus, type Decision, type MonitorStatus, type Observation, type SessionMemory, type StateEvent, type Until } from './decide.js';
+import type { MonitoredEntry } from './observe.js';
+
+export interface MonitorOptions {
+  intervalMs: number;
+  /** 0: no timeout. */
+  timeoutMs: number;
+  until: Until;
+  settleMs: number;
+  reportErrors: boolean;
+  watch: boolean;
+}
+
+export interface MonitorDeps {
+  /** The registry's entries to watch (filtered, stable order). Throws when unreadable. */
+  readEntries(): Promise<MonitoredEntry[]>;
+  observe(entries: readonly MonitoredEntry[]): Promise<Observation[]>;
+  now(): number;
+  /** Resolves after ms, or as soon as signal aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** --watch: one state-change event. */
+  emit?(event: StateEvent): void;
+  /** Aborted (reason: the signal's name) on SIGINT/SIGTERM. */
+  signal?: AbortSignal;
+}
+
+export function errorStatus(error: unknown): MonitorStatus {
+  if (error instanceof KbError) return error.hint ? { status: 'error', message: error.message, fix: error.hint } : { status: 'error', message: error.message };
+  return { status: 'error', message: `unexpected internal error: ${error instanceof Error ? error.message : String(error)}` };
+}
+
+/** The real sleep: a timer cleared when the signal aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export async function runMonitor(options: MonitorOptions, deps: MonitorDeps): Promise<MonitorStatus> {
+  const signal = deps.signal ?? new AbortController().signal;
+  const interrupted = (): string => String(signal.reason ?? 'interrupted');
+  const start = deps.now();
+  const deadline = options.timeoutMs > 0 ? start + options.timeoutMs : Number.POSITIVE_INFINITY;
+  let memory: Map<string, SessionMemory> = new Map();
+  let last: Decision | null = null;
+  let nextTick = start;
+
+  try {
+    for (;;) {
+      if (signal.aborted) return timeoutStatus(last, interrupted());
+      const entries = await deps.readEntries();
+      if (entries.length === 0) return { status: 'all_complete', sessions: 0 };
+      const observations = await deps.observe(entries);
+      if (signal.aborted) return timeoutStatus(last, interrupted());
+      const now = deps.now();
+      last = decide(observations, memory, now, options);
+      memory = last.memory;
+      if (options.watch && deps.emit) for (const event of last.events) deps.emit(event);
+      if (last.status && (!options.watch || last.status.status === 'all_complete')) return last.status;
+      if (now >= deadline) return timeoutStatus(last);
+
+      while (nextTick <= now) nextTick += options.intervalMs;
+      let wake = Math.min(nextTick, deadline);
+      if (last.settleAt !== null) wake = Math.min(wake, Math.max(last.settleAt, now + 1));
+      await deps.sleep(wake - now, signal);
+    }
+  } catch (error) {
+    if (signal.aborted) return timeoutStatus(last, interrupted());
+    return errorStatus(error);
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * One observation cycle: registry entries -> panes (one list-panes per server) -> captures
+ * of the panes that may have changed (one pipelined batch per server) -> classifications.
+ *
+ * Change detection: a pane is not captured again when its list-panes fingerprint (window
+ * activity, size, history, cursor, command, mode) is unchanged AND its window's last
+ * output (whole seconds) is older than the second in which the previous capture started,
+ * which proves nothing was drawn since that capture. Anything less certain is captured.
+ */
+import picomatch from 'picomatch';
+import { classifyScreen, type Classification } from '../classify/index.js';
+import type { RuleSet } from '../rules/load.js';
+import { normalize } from '../screen/normalize.js';
+import type { Registry } from '../sessions/registry.js';
+import { sessionPane, type PaneInfo } from '../tmux/panes.js';
+import type { TmuxServer } from '../tmux/run.js';
+import type { Observation } from './decide.js';
+import { serverGone, type PaneTransport } from './transport.js';
+
+export interface MonitoredEntry {
+  name: string;
+  session: string;
+  paneId: string | null;
+  agent: string;
+  stopped: boolean;
+  server: TmuxServer;
+}
+
+/** Registry entries to watch, filtered by --match (name or tmux session), sorted by name. */
+export function monitoredEntries(registry: Registry, socket: string | undefined, match?: string): MonitoredEntry[] {
+  const isMatch = match ? picomatch(match, { dot: true }) : () => true;
+  const out: MonitoredEntry[] = [];
+  for (const [key, entry] of Object.entries(registry)) {
+    const name = typeof entry.name === 'string' && entry.name ? entry.name : key;
+    const session = typeof entry.tmux_session === 'string' && entry.tmux_session ? entry.tmux_session : name;
+    if (!isMatch(name) && !isMatch(session)) continue;
+    const paneId = typeof entry.pane_id === 'string' && /^%\d+$/.test(entry.pane_id) ? entry.pane_id : null;
+    out.push({
+      name,
+      session,
+      paneId,
+      agent: typeof entry.agent === 'string' && entry.agent ? entry.agent : 'claude',
+      stopped: typeof entry.stopped_at === 'string' && entry.stopped_at !== '',
+      server: { socket: typeof entry.socket === 'string' && entry.socket ? entry.socket : socket },
+    });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+interface CacheEntry {
+  fingerprint: string;
+  /** Whole epoch second in which the capture started. */
+  startSec: number;
+  capturedAt: number;
+  classification: Classification;
+  content: string;
+}
+
+function fingerprint(p: PaneInfo): string {
+  return `${p.windowActivity}|${p.width}x${p.height}|${p.historySize}|${p.cursorX},${p.cursorY}|${p.currentCommand}|${p.inMode ? 1 : 0}${p.alternateOn ? 1 : 0}|${p.dead ? 1 : 0}`;
+}
+
+export interface ObserverOptions {
+  rules: RuleSet;
+  transport: (server: TmuxServer) => PaneTransport;
+  now: () => number;
+  /** Capture every live pane every cycle (benchmark: the full cost). */
+  noChangeDetection?: boolean;
+}
+
+const CONTENT_LINES = 10;
+
+export class Observer {
+  private readonly transports = new Map<string, PaneTransport>();
+  private readonly serverSeen = new Set<string>();
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(private readonly options: ObserverOptions) {}
+
+  private transport(server: TmuxServer): PaneTransport {
+    const key = server.socket ?? '';
+    let t = this.transports.get(key);
+    if (!t) {
+      t = this.options.transport(server);
+      this.transports.set(key, t);
+    }
+    return t;
+  }
+
+  /** One observation per entry, in the entries' order. Throws a KbError for tmux failures. */
+  async observe(entries: readonly MonitoredEntry[]): Promise<Observation[]> {
+    const byServer = new Map<string, MonitoredEntry[]>();
+    for (const entry of entries) {
+      if (entry.stopped) continue;
+      const key = entry.server.socket ?? '';
+      const list = byServer.get(key) ?? [];
+      list.push(entry);
+      byServer.set(key, list);
+    }
+    const results = new Map<MonitoredEntry, Observation>();
+    await Promise.all([...byServer.entries()].map(([key, group]) => this.observeServer(key, group, results)));
+    return entries.map((entry) => results.get(entry) ?? this.gone(entry, this.options.now()));
+  }
+
+  /** Exited at once: stopped, vanished, or the pane (or its server) is gone. */
+  private gone(entry: MonitoredEntry, at: number): Observation {
+    return {
+      name: entry.name,
+      session: entry.session,
+      paneId: entry.paneId,
+      state: 'exited',
+      rule: null,
+      final: true,
+      content: '',
+      seenAt: at,
+      capturedAt: at,
+    };
+  }
+
+  private async observeServer(key: string, group: MonitoredEntry[], results: Map<MonitoredEntry, Observation>): Promise<void> {
+    const server = group[0]!.server;
+    const transport = this.transport(server);
+    const listedAt = this.options.now();
+    const panes = await transport.listPanes();
+    if (panes === null) {
+      // Never seen: the sessions are simply gone (a private server exits with its last
+      // session). Seen earlier in this run: the server died under us.
+      if (this.serverSeen.has(key)) throw serverGone(server, 'it stopped while being monitored');
+      for (const entry of group) results.set(entry, this.gone(entry, listedAt));
+      return;
+    }
+    this.serverSeen.add(key);
+    const byId = new Map(panes.map((p) => [p.paneId, p]));
+    for (const ck of this.cache.keys()) {
+      const [server, paneId] = ck.split('\u0000');
+      if (server === key && !byId.has(paneId!)) this.cache.delete(ck);
+    }
+
+    const live: Array<{ entry: MonitoredEntry; pane: PaneInfo }> = [];
+    for (const entry of group) {
+      let pane = entry.paneId ? byId.get(entry.paneId) : sessionPane(panes, entry.session);
+      // A reused pane id in another session (a restarted server) is not this entry's pane.
+      if (pane && entry.paneId && pane.sessionName !== entry.session) pane = undefined;
+      if (!pane) {
+        results.set(entry, this.gone(entry, listedAt));
+        continue;
+      }
+      if (pane.dead) {
+        results.set(entry, { ...this.gone(entry, listedAt), paneId: pane.paneId, rule: deadRule(this.options.rules, entry, pane) });
+        continue;
+      }
+      live.push({ entry, pane });
+    }
+
+    const toCapture: string[] = [];
+    for (const { entry, pane } of live) {
+      const cached = this.cache.get(cacheKey(key, pane.paneId, entry.agent));
+      const unchanged =
+        !this.options.noChangeDetection && cached !== undefined && cached.fingerprint === fingerprint(pane) && pane.windowActivity < cached.startSec;
+      if (!unchanged && !toCapture.includes(pane.paneId)) toCapture.push(pane.paneId);
+    }
+    const startedAt = this.options.now();
+    const captures = await transport.capture(toCapture);
+    const capturedAt = this.options.now();
+
+    for (const { entry, pane } of live) {
+      const ck = cacheKey(key, pane.paneId, entry.agent);
+      if (!toCapture.includes(pane.paneId)) {
+        const cached = this.cache.get(ck)!;
+        results.set(entry, this.observation(entry, pane, cached, listedAt));
+        continue;
+      }
+      const raw = captures.get(pane.paneId);
+      if (raw === null || raw === undefined) {
+        this.cache.delete(ck);
+        results.set(entry, this.gone(entry, capturedAt));
+        continue;
+      }
+      const screen = normalize(raw);
+      const classification = classifyScreen(screen, this.options.rules, { agent: entry.agent, command: pane.currentCommand, dead: false });
+      const cached: CacheEntry = {
+        fingerprint: fingerprint(pane),
+        startSec: Math.floor(startedAt / 1000),
+        capturedAt,
+        classification,
+        content: screen.lines.slice(-CONTENT_LINES).join('\n'),
+      };
+      this.cache.set(ck, cached);
+      results.set(entry, this.observation(entry, pane, cached, startedAt));
+    }
+  }
+
+  private observation(entry: MonitoredEntry, pane: PaneInfo, cached: CacheEntry, seenAt: number): Observation {
+    return {
+      name: entry.name,
+      session: entry.session,
+      paneId: pane.paneId,
+      state: cached.classification.state,
+      rule: cached.classification.rule,
+      final: false,
+      content: cached.content,
+      seenAt,
+      capturedAt: cached.capturedAt,
+    };
+  }
+
+  /** Forgets cached classifications (keeps connections). */
+  reset(): void {
+    this.cache.clear();
+  }
+
+  /** Process ids of helper processes (control clients). */
+  helperPids(): number[] {
+    return [...this.transports.values()].flatMap((t) => t.helperPids());
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.transports.values()];
+    this.transports.clear();
+    await Promise.all(all.map((t) => t.close().catch(() => undefined)));
+  }
+}
+
+function cacheKey(server: string, paneId: string, agent: string): string {
+  return `${server}\u0000${paneId}\u0000${agent}`;
+}
+
+function deadRule(rules: RuleSet, entry: MonitoredEntry, pane: PaneInfo): string | null {
+  const c = classifyScreen({ lines: [] }, rules, { agent: entry.agent, command: pane.currentCommand, dead: true });
+  return c.state === 'exited' ? c.rule : null;
+}
