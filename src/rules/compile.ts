@@ -83,6 +83,11 @@ function compileCondition(condition: Condition): Matcher {
       return evidence;
     };
   }
+  if ('within' in condition) {
+    const region = compileRegion(condition.within);
+    const inner = compileCondition(condition.match);
+    return (ctx) => inner(ctx, region(ctx));
+  }
   const inner = compileCondition(condition.not);
   return (ctx, region) => (inner(ctx, region) === null ? [] : null);
 }
@@ -127,29 +132,49 @@ function findAnchor(ctx: ScreenContext, anchor: AnchorSpec): number {
 
 function compileRegion(region: Region | undefined): (ctx: ScreenContext) => number[] {
   const below = region?.below === undefined ? undefined : compileAnchor(region.below);
+  const from = region?.from === undefined ? undefined : compileAnchor(region.from);
   const above = region?.above === undefined ? undefined : compileAnchor(region.above);
+  const until = region?.until === undefined ? undefined : new RegExp(region.until);
+  const ignore = region?.ignore === undefined ? undefined : new RegExp(region.ignore);
   const last = region?.last;
   const first = region?.first;
   const key = JSON.stringify(region ?? {});
   return (ctx) => {
     const cached = ctx.regions.get(key);
     if (cached) return cached;
+    const lines = ctx.lines;
     let start = 0;
-    let end = ctx.lines.length;
+    let end = lines.length;
     let empty = false;
     if (below) {
       const at = findAnchor(ctx, below);
       if (at < 0) empty = true;
       else start = at + 1;
     }
+    if (from && !empty) {
+      const at = findAnchor(ctx, from);
+      if (at < 0) empty = true;
+      else start = Math.max(start, at);
+    }
     if (above && !empty) {
       const at = findAnchor(ctx, above);
       if (at < 0) empty = true;
       else end = at;
     }
+    if (until && !empty) {
+      for (let i = start + 1; i < end; i++) {
+        if (until.test(lines[i] as string)) {
+          end = i;
+          break;
+        }
+      }
+    }
     const indices: number[] = [];
     if (!empty) {
-      for (let i = start; i < end; i++) if ((ctx.lines[i] as string).trim() !== '') indices.push(i);
+      for (let i = start; i < end; i++) {
+        const line = lines[i] as string;
+        if (line.trim() !== '' && !(ignore && ignore.test(line))) indices.push(i);
+      }
     }
     let result = indices;
     if (last !== undefined && result.length > last) result = result.slice(result.length - last);
@@ -185,21 +210,35 @@ export function compileRule(rule: Rule, file: string, line: number | undefined):
   };
 }
 
-/** Every regex in a rule with its path inside the rule, for checks and error messages. */
-export function* regexesOf(rule: Rule): Generator<{ path: (string | number)[]; source: string }> {
-  for (const side of ['below', 'above'] as const) {
-    const anchor = rule.region?.[side];
+type Found = { path: (string | number)[]; source: string };
+
+function* regionRegexes(region: Region | undefined, path: (string | number)[]): Generator<Found> {
+  if (region === undefined) return;
+  for (const side of ['below', 'from', 'above'] as const) {
+    const anchor = region[side];
     if (anchor !== undefined) {
       yield typeof anchor === 'string'
-        ? { path: ['region', side], source: anchor }
-        : { path: ['region', side, 'regex'], source: anchor.regex };
+        ? { path: [...path, side], source: anchor }
+        : { path: [...path, side, 'regex'], source: anchor.regex };
     }
   }
-  function* walk(condition: Condition, path: (string | number)[]): Generator<{ path: (string | number)[]; source: string }> {
-    if ('regex' in condition) yield { path: [...path, 'regex'], source: condition.regex };
-    else if ('all' in condition) for (const [i, c] of condition.all.entries()) yield* walk(c, [...path, 'all', i]);
-    else if ('any' in condition) for (const [i, c] of condition.any.entries()) yield* walk(c, [...path, 'any', i]);
-    else if ('not' in condition) yield* walk(condition.not, [...path, 'not']);
+  if (region.until !== undefined) yield { path: [...path, 'until'], source: region.until };
+  if (region.ignore !== undefined) yield { path: [...path, 'ignore'], source: region.ignore };
+}
+
+function* conditionRegexes(condition: Condition, path: (string | number)[]): Generator<Found> {
+  if ('regex' in condition) yield { path: [...path, 'regex'], source: condition.regex };
+  else if ('all' in condition) for (const [i, c] of condition.all.entries()) yield* conditionRegexes(c, [...path, 'all', i]);
+  else if ('any' in condition) for (const [i, c] of condition.any.entries()) yield* conditionRegexes(c, [...path, 'any', i]);
+  else if ('not' in condition) yield* conditionRegexes(condition.not, [...path, 'not']);
+  else if ('within' in condition) {
+    yield* regionRegexes(condition.within, [...path, 'within']);
+    yield* conditionRegexes(condition.match, [...path, 'match']);
   }
-  yield* walk(rule.match, ['match']);
+}
+
+/** Every regex in a rule with its path inside the rule, for checks and error messages. */
+export function* regexesOf(rule: Rule): Generator<Found> {
+  yield* regionRegexes(rule.region, ['region']);
+  yield* conditionRegexes(rule.match, ['match']);
 }

@@ -60,27 +60,6 @@ const CommandCondition = Type.Object(
   { additionalProperties: false, title: 'command' },
 );
 
-export const Condition = Type.Recursive(
-  (Self) =>
-    Type.Union([
-      RegexCondition,
-      ContainsCondition,
-      PaneDeadCondition,
-      CommandCondition,
-      Type.Object(
-        { all: Type.Array(Self, { minItems: 1, description: 'Every condition holds (each on some line).' }) },
-        { additionalProperties: false, title: 'all' },
-      ),
-      Type.Object(
-        { any: Type.Array(Self, { minItems: 1, description: 'At least one condition holds.' }) },
-        { additionalProperties: false, title: 'any' },
-      ),
-      Type.Object({ not: Self }, { additionalProperties: false, title: 'not', description: 'The condition does not hold.' }),
-    ]),
-  { $id: 'Condition', description: 'A match condition over the lines of the region.' },
-);
-export type Condition = Static<typeof Condition>;
-
 const Anchor = Type.Union(
   [
     Type.String({ minLength: 1, description: 'A regex; the last line that matches it is the anchor.' }),
@@ -100,7 +79,16 @@ const Anchor = Type.Union(
 export const Region = Type.Object(
   {
     below: Type.Optional(Type.Union([Anchor], { description: 'Only the lines below the anchor line.' })),
+    from: Type.Optional(Type.Union([Anchor], { description: 'Only the anchor line and the lines below it.' })),
     above: Type.Optional(Type.Union([Anchor], { description: 'Only the lines above the anchor line.' })),
+    until: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'A regex: the region ends before the first line (after its first line) that matches, searching down. For a block such as one message.',
+      }),
+    ),
+    ignore: Type.Optional(Type.String({ minLength: 1, description: 'A regex: lines that match are left out of the region.' })),
     last: Type.Optional(Type.Integer({ minimum: 1, description: 'Then keep only the last N non-blank lines.' })),
     first: Type.Optional(Type.Integer({ minimum: 1, description: 'Then keep only the first N non-blank lines.' })),
   },
@@ -111,6 +99,37 @@ export const Region = Type.Object(
   },
 );
 export type Region = Static<typeof Region>;
+
+export const Condition = Type.Recursive(
+  (Self) =>
+    Type.Union([
+      RegexCondition,
+      ContainsCondition,
+      PaneDeadCondition,
+      CommandCondition,
+      Type.Object(
+        { all: Type.Array(Self, { minItems: 1, description: 'Every condition holds (each on some line).' }) },
+        { additionalProperties: false, title: 'all' },
+      ),
+      Type.Object(
+        { any: Type.Array(Self, { minItems: 1, description: 'At least one condition holds.' }) },
+        { additionalProperties: false, title: 'any' },
+      ),
+      Type.Object({ not: Self }, { additionalProperties: false, title: 'not', description: 'The condition does not hold.' }),
+      Type.Object(
+        { within: Region, match: Self },
+        {
+          additionalProperties: false,
+          title: 'within',
+          description: "The condition holds on another region of the screen (not the rule's own region).",
+        },
+      ),
+    ]),
+  { $id: 'Condition', description: 'A match condition over the lines of the region.' },
+);
+export type Condition = Static<typeof Condition>;
+
+
 
 export const Rule = Type.Object(
   {
