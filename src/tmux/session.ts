@@ -1,0 +1,169 @@
+/**
+ * tmux operations the session commands need: create a session, list its panes, capture a
+ * pane, kill a session. Every target is a pane id (`%N`) or an exact session target
+ * (`=name:`), never a bare name that tmux would prefix-match.
+ */
+import { exactSessionTarget, isNoServer, runTmux, runTmuxOk, type TmuxServer } from './run.js';
+
+/**
+ * tmux ends a command at an argument that ends in `;` (and turns a trailing `\;` into a
+ * literal `;`). Any argument carrying user text goes through this so it arrives unchanged.
+ */
+export function literalArg(value: string): string {
+  return value.endsWith(';') ? `${value.slice(0, -1)}\\;` : value;
+}
+
+export interface PaneInfo {
+  paneId: string;
+  sessionName: string;
+  dead: boolean;
+  deadStatus: number | null;
+  currentCommand: string;
+  inMode: boolean;
+  pid: number | null;
+  width: number;
+  height: number;
+  activity: number;
+}
+
+const PANE_FORMAT = [
+  '#{pane_id}',
+  '#{session_name}',
+  '#{pane_dead}',
+  '#{pane_dead_status}',
+  '#{pane_current_command}',
+  '#{pane_in_mode}',
+  '#{pane_pid}',
+  '#{pane_width}',
+  '#{pane_height}',
+  '#{window_activity}',
+].join('\t');
+
+function parsePane(line: string): PaneInfo | undefined {
+  const f = line.split('\t');
+  if (f.length < 10 || !f[0]?.startsWith('%')) return undefined;
+  const num = (s: string | undefined): number | null => (s === undefined || s === '' ? null : Number(s));
+  return {
+    paneId: f[0],
+    sessionName: f[1] ?? '',
+    dead: f[2] === '1',
+    deadStatus: num(f[3]),
+    currentCommand: f[4] ?? '',
+    inMode: f[5] === '1',
+    pid: num(f[6]),
+    width: Number(f[7]),
+    height: Number(f[8]),
+    activity: Number(f[9]),
+  };
+}
+
+/**
+ * The panes of one session, by exact name. Returns [] when the session (or the whole
+ * server) does not exist; throws only when tmux itself fails otherwise.
+ */
+export async function sessionPanes(server: TmuxServer, session: string): Promise<PaneInfo[]> {
+  const result = await runTmux(server, ['list-panes', '-s', '-t', exactSessionTarget(session), '-F', PANE_FORMAT]);
+  if (result.exitCode !== 0) {
+    if (isNoServer(result.stderr) || /can't find|no such session|session not found/i.test(result.stderr)) return [];
+    await runTmuxOk(server, ['list-panes', '-s', '-t', exactSessionTarget(session), '-F', PANE_FORMAT]);
+  }
+  return result.stdout
+    .split('\n')
+    .map(parsePane)
+    .filter((p): p is PaneInfo => p !== undefined);
+}
+
+/** Every pane on the server ([] when no server is running). */
+export async function allPanes(server: TmuxServer): Promise<PaneInfo[]> {
+  const result = await runTmux(server, ['list-panes', '-a', '-F', PANE_FORMAT]);
+  if (result.exitCode !== 0) {
+    if (isNoServer(result.stderr)) return [];
+    await runTmuxOk(server, ['list-panes', '-a', '-F', PANE_FORMAT]);
+  }
+  return result.stdout
+    .split('\n')
+    .map(parsePane)
+    .filter((p): p is PaneInfo => p !== undefined);
+}
+
+export interface CaptureOptions {
+  /** Join wrapped lines (-J). */
+  join?: boolean;
+  /** Keep escape sequences (-e). */
+  escapes?: boolean;
+  /** How many lines of history above the visible screen to include. */
+  history?: number;
+}
+
+/** `capture-pane -p` of one pane id. */
+export async function capturePane(server: TmuxServer, paneId: string, options: CaptureOptions = {}): Promise<string> {
+  const args = ['capture-pane', '-p', '-t', paneId];
+  if (options.join) args.push('-J');
+  if (options.escapes) args.push('-e');
+  if (options.history && options.history > 0) args.push('-S', `-${options.history}`);
+  return runTmuxOk(server, args, { hint: 'the pane may have closed; check it with kb status --name NAME' });
+}
+
+export interface NewSessionOptions {
+  name: string;
+  cwd: string;
+  width: number;
+  height: number;
+  env: Record<string, string>;
+  /** argv; a single element runs through the default shell (`sh -c`), as tmux does. */
+  command: string[];
+}
+
+/**
+ * Creates a detached session running `command` and returns its pane id. remain-on-exit is
+ * set in the same tmux invocation, before the server can notice the program exiting, so
+ * a program that dies at once leaves a dead pane (with its last screen) to report.
+ */
+export async function newSession(server: TmuxServer, options: NewSessionOptions): Promise<string> {
+  const envArgs = Object.entries(options.env).flatMap(([k, v]) => ['-e', literalArg(`${k}=${v}`)]);
+  const args = [
+    'new-session', '-d', '-P', '-F', '#{pane_id}',
+    '-s', options.name,
+    '-x', String(options.width), '-y', String(options.height),
+    '-c', literalArg(options.cwd),
+    ...envArgs,
+    ...options.command.map(literalArg),
+    ';', 'set-option', '-t', exactSessionTarget(options.name), 'remain-on-exit', 'on',
+    ';', 'set-option', '-w', '-t', exactSessionTarget(options.name), 'allow-rename', 'off',
+  ];
+  const out = await runTmuxOk(server, args, {
+    hint: 'check that tmux can start a session here (kb doctor)',
+  });
+  const paneId = out.trim().split('\n')[0] ?? '';
+  if (!paneId.startsWith('%')) {
+    const { KbError } = await import('../errors.js');
+    throw new KbError(`tmux new-session printed no pane id (got ${JSON.stringify(out.trim())})`, {
+      hint: 'check the tmux version (3.2 or later is needed): tmux -V',
+    });
+  }
+  return paneId;
+}
+
+/** Kills a session by exact name; false when it did not exist. */
+export async function killSession(server: TmuxServer, session: string): Promise<boolean> {
+  const result = await runTmux(server, ['kill-session', '-t', exactSessionTarget(session)]);
+  return result.exitCode === 0;
+}
+
+/** True when a session with exactly this name exists. */
+export async function hasSession(server: TmuxServer, session: string): Promise<boolean> {
+  const result = await runTmux(server, ['has-session', '-t', `=${session}`]);
+  return result.exitCode === 0;
+}
+
+/** The server's global environment (empty when no server runs). Unset (`-VAR`) entries are skipped. */
+export async function globalEnvironment(server: TmuxServer): Promise<Map<string, string> | undefined> {
+  const result = await runTmux(server, ['show-environment', '-g']);
+  if (result.exitCode !== 0) return undefined;
+  const env = new Map<string, string>();
+  for (const line of result.stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0 && !line.startsWith('-')) env.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return env;
+}
