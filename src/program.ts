@@ -7,6 +7,15 @@ import { describeError, ExitCode } from './errors.js';
 import { VERSION } from './version.js';
 import { classifyCommand } from './commands/classify.js';
 import { rulesCommand } from './commands/rules.js';
+import { spawnCommand } from './commands/spawn.js';
+import { sendCommand } from './commands/send.js';
+import { readCommand } from './commands/read.js';
+import { statusCommand } from './commands/status.js';
+import { listCommand } from './commands/list.js';
+import { stopCommand } from './commands/stop.js';
+import { killCommand } from './commands/kill.js';
+import { forgetCommand } from './commands/forget.js';
+import { doctorCommand } from './commands/doctor.js';
 import { monitorCommand } from './commands/monitor.js';
 
 export function buildProgram(): Command {
@@ -30,6 +39,15 @@ Examples:
 
   program.addCommand(classifyCommand());
   program.addCommand(rulesCommand());
+  program.addCommand(spawnCommand());
+  program.addCommand(sendCommand());
+  program.addCommand(readCommand());
+  program.addCommand(statusCommand());
+  program.addCommand(listCommand());
+  program.addCommand(stopCommand());
+  program.addCommand(killCommand());
+  program.addCommand(forgetCommand());
+  program.addCommand(doctorCommand());
   program.addCommand(monitorCommand());
   return program;
 }

@@ -1,0 +1,260 @@
+/**
+ * spawn: reserve the name in the registry, create the tmux session with the agent as its
+ * command, wait until the classifier sees its REPL idle (answering or reporting first-run
+ * dialogs), then deliver the prompt like `send`.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, KbError, UsageError } from '../errors.js';
+import { hasSession, killSession, newSession } from '../tmux/session.js';
+import { buildLaunch, type AgentLaunch } from './agents.js';
+import type { SessionContext } from './context.js';
+import { acceptDialog, isFirstRunDialog } from './dialogs.js';
+import { planLaunch } from './launch-env.js';
+import { lastLines, observe, sleep, type Observation } from './observe.js';
+import { NAME_PATTERN, requireName } from './options.js';
+import { updateRegistry, type RegistryEntry } from './registry.js';
+import { paneRef, sendMessage, type PaneRef } from './send.js';
+import { entryPane } from './target.js';
+import { claudeWorktreePath, existingPath } from './worktree.js';
+
+export interface SpawnOptions {
+  name?: string | undefined;
+  prompt?: string | undefined;
+  agent: string;
+  model?: string | undefined;
+  maxBudget?: string | undefined;
+  permissionMode?: string | undefined;
+  width: number;
+  height: number;
+  acceptDialogs: boolean;
+  readyTimeoutMs: number;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface SpawnOutcome {
+  exitCode: ExitCode;
+  output: Record<string, unknown>;
+}
+
+/** A name from the prompt's first words: "Fix the login bug!" -> "fix-the-login-bug". */
+export function nameFromPrompt(prompt: string): string {
+  const words = prompt.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  let name = '';
+  for (const w of words.slice(0, 5)) {
+    const next = name ? `${name}-${w}` : w;
+    if (next.length > 40) break;
+    name = next;
+  }
+  return name || 'session';
+}
+
+export function parseSize(size: string): { width: number; height: number } {
+  const m = /^(\d{1,4})x(\d{1,4})$/.exec(size);
+  const width = m ? Number(m[1]) : NaN;
+  const height = m ? Number(m[2]) : NaN;
+  if (!m || width < 20 || height < 5 || width > 1000 || height > 1000) {
+    throw new UsageError(`invalid --size ${JSON.stringify(size)}`, 'use WIDTHxHEIGHT, e.g. 200x50 (at least 20x5)');
+  }
+  return { width, height };
+}
+
+/** Under the lock: refuses a live name, replaces a dead or stopped one, records the new entry. */
+async function reserve(
+  ctx: SessionContext,
+  options: SpawnOptions,
+  launchFor: (name: string) => AgentLaunch,
+): Promise<{ entry: RegistryEntry; launch: AgentLaunch }> {
+  const explicit = options.name !== undefined;
+  const base = explicit ? requireName(options.name!) : nameFromPrompt(options.prompt ?? '');
+  return updateRegistry(ctx.registry, async (registry) => {
+    for (let n = 1; n <= 50; n++) {
+      const name = n === 1 ? base : `${base.slice(0, 60)}-${n}`;
+      const existing = registry[name];
+      if (existing) {
+        const pane = await entryPane(existing, ctx.server);
+        if (pane && !pane.dead && !existing.stopped_at) {
+          if (explicit) {
+            throw new KbError(`a session named "${name}" is already running (tmux session "${existing.tmux_session}")`, {
+              hint: `pick another --name, or stop it first: kb stop --name ${name}`,
+            });
+          }
+          continue;
+        }
+        // Dead or stopped: replace it, removing a dead pane that remain-on-exit kept.
+        if (pane) await killSession(ctx.server, existing.tmux_session);
+      } else if (await hasSession(ctx.server, name)) {
+        if (explicit) {
+          throw new KbError(`a tmux session named "${name}" already exists and is not in this registry`, {
+            hint: 'pick another --name (another orchestrator or a person may own that session)',
+          });
+        }
+        continue;
+      }
+      const launch = launchFor(name);
+      const worktreePath = launch.worktree ? claudeWorktreePath(options.cwd, launch.worktree) : null;
+      const entry: RegistryEntry = {
+        name,
+        model: options.model ?? null,
+        spawned_at: new Date().toISOString(),
+        worktree: launch.worktree,
+        tmux_session: name,
+        socket: ctx.server.socket ?? null,
+        agent: launch.agent,
+        cwd: options.cwd,
+        worktree_path: worktreePath,
+        resume_id: null,
+        stopped_at: null,
+      };
+      registry[name] = entry;
+      return { entry, launch };
+    }
+    throw new KbError(`no free session name derived from "${base}"`, { hint: 'pass --name NAME' });
+  });
+}
+
+async function patchEntry(ctx: SessionContext, entry: RegistryEntry, patch: Partial<RegistryEntry> | null): Promise<void> {
+  await updateRegistry(ctx.registry, (registry) => {
+    const current = registry[entry.name];
+    if (!current || current.spawned_at !== entry.spawned_at) return;
+    if (patch === null) delete registry[entry.name];
+    else Object.assign(current, patch);
+  });
+}
+
+type Ready =
+  | { kind: 'ready'; obs: Observation }
+  | { kind: 'dialog'; obs: Observation }
+  | { kind: 'exited'; obs: Observation };
+
+async function waitReady(ref: PaneRef, launch: AgentLaunch, options: SpawnOptions): Promise<Ready> {
+  const deadline = Date.now() + options.readyTimeoutMs;
+  const genericReady = launch.kind === 'shell' || launch.kind === 'custom';
+  let idleSince = 0;
+  let stableSince = Date.now();
+  let lastRaw = '';
+  let answered = 0;
+  let obs: Observation;
+  for (;;) {
+    obs = await observe(ref.server, ref.session, ref.paneId, ref.agent, ref.rules);
+    const now = Date.now();
+    const cls = obs.classification;
+    if (!obs.pane || obs.pane.dead || cls.state === 'exited') return { kind: 'exited', obs };
+    if (obs.raw !== lastRaw) {
+      lastRaw = obs.raw;
+      stableSince = now;
+    }
+    if (cls.needs_intervention && cls.answer === 'keys') {
+      if (options.acceptDialogs && isFirstRunDialog(cls.rule) && answered < 6) {
+        // Wait for the dialog to settle (its first frames may still be drawing).
+        if (now - stableSince >= 300) {
+          const result = await acceptDialog(ref, obs);
+          if (!result.ok) return { kind: 'dialog', obs };
+          answered++;
+          idleSince = 0;
+          await sleep(400);
+        }
+      } else if (now - stableSince >= 300) {
+        return { kind: 'dialog', obs };
+      }
+    } else if (cls.state === 'idle') {
+      if (idleSince === 0) idleSince = now;
+      // Idle twice, 600 ms apart: a first-run dialog can replace the first idle frame.
+      if (now - idleSince >= 600) return { kind: 'ready', obs };
+    } else {
+      idleSince = 0;
+      if (genericReady && cls.state !== 'working' && now - stableSince >= 1500 && lastRaw.trim() !== '') {
+        return { kind: 'ready', obs };
+      }
+    }
+    if (now >= deadline) {
+      throw new KbError(
+        `${launch.agent} in session "${ref.session}" was not ready after ${Math.round(options.readyTimeoutMs / 1000)} s (state ${cls.state}${cls.rule ? `, rule ${cls.rule}` : ''}); last screen lines:\n${lastLines(obs.lines)}`,
+        { hint: `look at it with kb read --name ${ref.session}; raise --ready-timeout, or kill it: kb kill --name ${ref.session}` },
+      );
+    }
+    await sleep(150);
+  }
+}
+
+export async function spawnSession(ctx: SessionContext, options: SpawnOptions): Promise<SpawnOutcome> {
+  if (options.name !== undefined && !NAME_PATTERN.test(options.name)) requireName(options.name);
+  if (options.name === undefined && !options.prompt) {
+    throw new UsageError('spawn needs --name or a prompt to derive the name from', 'kb spawn --name worker-1 "prompt"');
+  }
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const launchFor = (name: string) => buildLaunch(options.agent, { ...options, name, env: options.env, isRoot });
+  launchFor('x'); // validates the flags before the registry is touched
+  const { entry, launch } = await reserve(ctx, options, launchFor);
+  const started = Date.now();
+  const scriptDir = join(ctx.stateDir, 'kage-bunshin', 'launch');
+  let paneId: string;
+  try {
+    const plan = await planLaunch(ctx.server, options.env, launch.command, scriptDir, entry.name);
+    paneId = await newSession(ctx.server, {
+      name: entry.tmux_session,
+      cwd: options.cwd,
+      width: options.width,
+      height: options.height,
+      env: plan.env,
+      command: plan.command,
+    });
+  } catch (error) {
+    await patchEntry(ctx, entry, null);
+    throw error;
+  }
+  await patchEntry(ctx, entry, { pane_id: paneId });
+  entry.pane_id = paneId;
+  const ref = paneRef(entry, ctx.server, paneId, await ctx.rules());
+  let ready: Ready;
+  try {
+    ready = await waitReady(ref, launch, options);
+  } finally {
+    await rm(join(scriptDir, `launch-${entry.name}.sh`), { force: true });
+  }
+  const base = {
+    name: entry.name,
+    tmux_session: entry.tmux_session,
+    pane_id: paneId,
+    agent: launch.agent,
+  };
+  if (ready.kind === 'exited') {
+    const status = ready.obs.pane?.deadStatus;
+    throw new KbError(
+      `${launch.agent} exited during start in session "${entry.name}"${status === null || status === undefined ? '' : ` (exit status ${status})`}; its last screen lines:\n${lastLines(ready.obs.lines.filter((l) => !/^Pane is dead/.test(l)))}`,
+      { hint: `read the whole screen with kb read --name ${entry.name}; fix the cause, then spawn again (a dead entry is replaced)` },
+    );
+  }
+  if (ready.kind === 'dialog') {
+    const c = ready.obs.classification;
+    return {
+      exitCode: ExitCode.dialog,
+      output: {
+        status: 'needs_intervention',
+        ...base,
+        state: c.state,
+        rule: c.rule,
+        content: lastLines(ready.obs.lines),
+        hint: isFirstRunDialog(c.rule)
+          ? `answer it with kb send --name ${entry.name} --keys ..., or spawn again with --accept-dialogs`
+          : `answer it with kb send --name ${entry.name} --keys ...`,
+      },
+    };
+  }
+  const readyMs = Date.now() - started;
+  const state = ready.obs.classification.state;
+  if (options.prompt) await sendMessage(ref, options.prompt, { name: entry.name });
+  return {
+    exitCode: ExitCode.ok,
+    output: {
+      ...base,
+      model: entry.model,
+      spawned_at: entry.spawned_at,
+      worktree: existingPath(entry.worktree_path) ?? entry.worktree_path ?? null,
+      state,
+      ready_ms: readyMs,
+      prompt_sent: Boolean(options.prompt),
+    },
+  };
+}
