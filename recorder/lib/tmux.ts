@@ -1,0 +1,125 @@
+/**
+ * A private tmux server for recording: `tmux -L kb-rec-<pid>-<rand>`, started with a small,
+ * clean environment, killed at the end (also on error or Ctrl-C, via `kill()`).
+ * Every call targets a pane id (`%N`), never a session name.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export interface PaneFacts {
+  command: string;
+  dead: boolean;
+  deadStatus: string;
+  width: number;
+  height: number;
+}
+
+export class PrivateTmux {
+  readonly socket: string;
+  private started = false;
+
+  constructor(prefix = 'kb-rec') {
+    this.socket = `${prefix}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  }
+
+  /** Runs `tmux -L <socket> ...args`; rejects on a non-zero exit with tmux's stderr. */
+  run(args: string[], input?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        'tmux',
+        ['-L', this.socket, ...args],
+        {
+          encoding: 'utf8',
+          maxBuffer: 16 * 1024 * 1024,
+          timeout: 15_000,
+          // The server inherits this environment: keep it minimal so that nothing from the
+          // recorder's own environment (API keys, HOME ...) leaks into the agent's pane.
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color', TMUX_TMPDIR: process.env.TMUX_TMPDIR ?? '/tmp' },
+        },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`tmux ${args.join(' ')}: ${stderr.trim() || error.message}`));
+          else resolve(stdout);
+        },
+      );
+      if (input !== undefined) {
+        child.stdin?.end(input);
+      }
+    });
+  }
+
+  /** New detached session running `argv` at WxH; returns the pane id. */
+  async newSession(opts: {
+    name: string;
+    width: number;
+    height: number;
+    cwd: string;
+    env: Record<string, string>;
+    argv: string[];
+    remainOnExit?: boolean;
+  }): Promise<string> {
+    if (!this.started) {
+      // One empty holder session keeps the server alive between scenarios, with the options set
+      // before any recorded pane exists.
+      await this.run(['new-session', '-d', '-s', 'holder', '-x', '80', '-y', '24', 'sleep 100000']);
+      await this.run(['set-option', '-g', 'history-limit', '5000']);
+      this.started = true;
+    }
+    const envArgs = Object.entries(opts.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    const pane = (
+      await this.run([
+        'new-session', '-d', '-P', '-F', '#{pane_id}',
+        '-s', opts.name, '-x', String(opts.width), '-y', String(opts.height),
+        '-c', opts.cwd, ...envArgs, ...opts.argv,
+      ])
+    ).trim();
+    if (!/^%\d+$/.test(pane)) throw new Error(`tmux new-session printed ${JSON.stringify(pane)}, not a pane id`);
+    // Set per window before the program can exit; `-g` would race with a fast exit.
+    if (opts.remainOnExit) await this.run(['set-option', '-w', '-t', pane, 'remain-on-exit', 'on']);
+    // Keep the size fixed even if a client ever attaches.
+    await this.run(['set-option', '-w', '-t', pane, 'window-size', 'manual']).catch(() => undefined);
+    return pane;
+  }
+
+  /** Raw screen with escape sequences (what fixtures store). */
+  captureRaw(pane: string): Promise<string> {
+    return this.run(['capture-pane', '-p', '-e', '-t', pane]);
+  }
+
+  /** Plain screen text (for waiting). */
+  capture(pane: string): Promise<string> {
+    return this.run(['capture-pane', '-p', '-t', pane]);
+  }
+
+  async facts(pane: string): Promise<PaneFacts> {
+    const out = (
+      await this.run(['display-message', '-p', '-t', pane, '#{pane_current_command}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_width}\t#{pane_height}'])
+    ).replace(/\n$/, '');
+    const [command = '', dead = '0', deadStatus = '', width = '0', height = '0'] = out.split('\t');
+    return { command, dead: dead === '1', deadStatus, width: Number(width), height: Number(height) };
+  }
+
+  /** Literal text (never interpreted as key names). */
+  async type(pane: string, text: string): Promise<void> {
+    await this.run(['send-keys', '-t', pane, '-l', '--', text]);
+  }
+
+  /** Named keys, one tmux call each (Enter, Escape, C-c, Down, BTab ...). */
+  async keys(pane: string, ...keys: string[]): Promise<void> {
+    for (const key of keys) await this.run(['send-keys', '-t', pane, key]);
+  }
+
+  /** Bracketed paste through a named buffer (how a terminal delivers a multi-line paste). */
+  async paste(pane: string, text: string): Promise<void> {
+    const buffer = `kbrec${randomBytes(3).toString('hex')}`;
+    await this.run(['load-buffer', '-b', buffer, '-'], text);
+    await this.run(['paste-buffer', '-p', '-d', '-b', buffer, '-t', pane]);
+  }
+
+  async killSession(pane: string): Promise<void> {
+    await this.run(['kill-session', '-t', pane]).catch(() => undefined);
+  }
+
+  async kill(): Promise<void> {
+    await this.run(['kill-server']).catch(() => undefined);
+  }
+}

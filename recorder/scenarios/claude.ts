@@ -1,0 +1,455 @@
+/**
+ * Claude Code scenarios. Each one drives the real TUI against the mock API to one (or a few)
+ * screens and saves them with the state and rule id they must classify as
+ * (docs/team-notes.md). See recorder/README.md for how to add one.
+ */
+import path from 'node:path';
+import type { MockTurn } from '../../test/support/mock-anthropic.js';
+import { sleep, type ClaudeCtx, type ClaudeScenario } from '../lib/claude-harness.js';
+import { isBusy, lastLine } from '../lib/screen.js';
+
+/** Main-loop requests carry tools; side calls (titles ...) have none or `tools: []`. */
+const hasTools = (body: unknown) => {
+  const tools = (body as { tools?: unknown } | undefined)?.tools;
+  return Array.isArray(tools) && tools.length > 0;
+};
+
+const BIG = ['120x40', '80x24', '200x50'];
+
+const PERMISSION = { state: 'permission_approval', rule: 'claude-code/tool-permission' } as const;
+
+/** Submit a prompt at the idle REPL and wait for a screen. */
+async function ask(ctx: ClaudeCtx, prompt: string, until: RegExp, timeoutMs = 30_000): Promise<string> {
+  await ctx.waitReady();
+  await ctx.submit(prompt);
+  return ctx.waitFor(until, { timeoutMs, what: String(until) });
+}
+
+/** Wait until the turn finished and the REPL is idle again, and the screen is still. */
+async function idleAgain(ctx: ClaudeCtx, marker: string): Promise<void> {
+  await ctx.waitFor((s) => s.includes(marker) && !isBusy(s), { what: `"${marker}" and an idle REPL`, timeoutMs: 40_000 });
+  await ctx.waitReady();
+  await ctx.waitStable(800);
+}
+
+const longProse = (n: number) =>
+  Array.from({ length: n }, (_, i) =>
+    [
+      'The parser reads the configuration file line by line and builds a table of sections.',
+      'Each section keeps its keys in insertion order so that the writer can round-trip comments.',
+      'Errors carry the line number and the column where the unexpected character was found.',
+      'The cache layer sits in front of the loader and is invalidated when the file changes on disk.',
+    ][i % 4],
+  ).join(' ');
+
+const planText = [
+  '# Plan: add a --verbose flag',
+  '',
+  '1. Add a `verbose` option to the argument parser in `src/app.py`.',
+  '2. Print each greeting step when the flag is set.',
+  '3. Add a test for the new flag and update the README.',
+].join('\n');
+
+const askInput = (multiSelect: boolean) => ({
+  questions: [
+    multiSelect
+      ? {
+          question: 'Which features do you want to enable?',
+          header: 'Features',
+          multiSelect: true,
+          options: [
+            { label: 'Logging', description: 'Structured logs to stderr' },
+            { label: 'Metrics', description: 'Prometheus counters on /metrics' },
+            { label: 'Tracing', description: 'OpenTelemetry spans for each request' },
+          ],
+        }
+      : {
+          question: 'Which test framework should I use for the new tests?',
+          header: 'Framework',
+          multiSelect: false,
+          options: [
+            { label: 'pytest', description: 'Fixtures and plain asserts; the most common choice' },
+            { label: 'unittest', description: 'Standard library only, no new dependency' },
+            { label: 'doctest', description: 'Examples inside the docstrings' },
+          ],
+        },
+  ],
+});
+
+/** 2.1.330 defers rarely used tools: they must be loaded with ToolSearch before a call. */
+const deferred = (version: string, name: string): MockTurn[] =>
+  version === '2.1.197' ? [] : [{ kind: 'tool_use', name: 'ToolSearch', input: { query: `select:${name}`, max_results: 1 } }];
+
+export const scenarios: ClaudeScenario[] = [
+  // ---- permission dialogs -------------------------------------------------------------
+  {
+    name: 'bash-permission',
+    description: 'Bash tool_use in default permission mode: "Do you want to proceed?" menu',
+    sizes: BIG,
+    turns: () => [
+      { kind: 'tool_use', name: 'Bash', text: "I'll clean the build directory first.", input: { command: 'rm -rf dist && mkdir dist', description: 'Recreate the dist directory' } },
+    ],
+    drive: async (ctx) => {
+      await ask(ctx, 'Clean the build output', /Do you want to proceed\?/);
+      await ctx.waitStable(600);
+      await ctx.save(PERMISSION);
+    },
+  },
+  {
+    name: 'write-permission',
+    description: 'Write tool_use creating a new file: "Do you want to create hello.py?"',
+    sizes: BIG,
+    turns: ({ repo }) => [
+      { kind: 'tool_use', name: 'Write', input: { file_path: path.join(repo, 'hello.py'), content: 'def main():\n    print("hello")\n\n\nmain()\n' } },
+    ],
+    drive: async (ctx) => {
+      await ask(ctx, 'Create a hello.py script', /Do you want to create/);
+      await ctx.waitStable(600);
+      await ctx.save(PERMISSION);
+    },
+  },
+  {
+    name: 'edit-permission',
+    description: 'Read then Edit of src/app.py: "Do you want to make this edit to app.py?"',
+    sizes: BIG,
+    turns: ({ repo }) => [
+      { kind: 'tool_use', name: 'Read', input: { file_path: path.join(repo, 'src/app.py') } },
+      {
+        kind: 'tool_use',
+        name: 'Edit',
+        input: { file_path: path.join(repo, 'src/app.py'), old_string: 'return "Hello, " + name', new_string: 'return f"Hello, {name}!"' },
+      },
+    ],
+    drive: async (ctx) => {
+      await ask(ctx, 'Use an f-string in greet', /Do you want to make this edit/);
+      await ctx.waitStable(600);
+      await ctx.save(PERMISSION);
+    },
+  },
+  {
+    name: 'webfetch-permission',
+    description: 'WebFetch tool_use (loaded through ToolSearch on 2.1.330): fetch permission dialog',
+    turns: ({ version }) => [
+      ...deferred(version, 'WebFetch'),
+      { kind: 'tool_use', name: 'WebFetch', input: { url: 'https://docs.example.com/api/changelog', prompt: 'List the breaking changes in the latest release' } },
+    ],
+    drive: async (ctx) => {
+      await ask(ctx, 'Check the upstream changelog', /Do you want to/);
+      await ctx.waitStable(600);
+      await ctx.save(PERMISSION);
+    },
+  },
+  {
+    name: 'read-outside-permission',
+    description: 'Read of a file outside the working directory: read permission dialog',
+    turns: () => [{ kind: 'tool_use', name: 'Read', input: { file_path: '/etc/hostname' } }],
+    drive: async (ctx) => {
+      await ask(ctx, 'What is the hostname of this machine?', /Do you want to/);
+      await ctx.waitStable(600);
+      await ctx.save(PERMISSION);
+    },
+  },
+  // ---- first-run dialogs --------------------------------------------------------------
+  {
+    name: 'workspace-trust',
+    description: 'Folder not yet trusted (no hasTrustDialogAccepted): workspace trust dialog',
+    sizes: BIG,
+    trust: false,
+    drive: async (ctx) => {
+      await ctx.waitFor(/trust/i, { what: 'the trust dialog' });
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'permission_approval', rule: 'claude-code/workspace-trust' });
+    },
+  },
+  {
+    name: 'api-key',
+    description: 'ANTHROPIC_API_KEY not yet approved (no customApiKeyResponses): API key dialog',
+    sizes: BIG,
+    approveKey: false,
+    drive: async (ctx) => {
+      await ctx.waitFor(/API key/i, { what: 'the API key dialog' });
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'yes_no_prompt', rule: 'claude-code/api-key' });
+    },
+  },
+  {
+    name: 'bypass-permissions',
+    description: '--dangerously-skip-permissions on first use (IS_SANDBOX=1 as root): Bypass Permissions dialog',
+    sizes: BIG,
+    args: () => ['--dangerously-skip-permissions'],
+    drive: async (ctx) => {
+      await ctx.waitFor(/Bypass Permissions/i, { what: 'the bypass permissions dialog' });
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'permission_approval', rule: 'claude-code/bypass-permissions' });
+    },
+  },
+  // ---- plan mode, questions -----------------------------------------------------------
+  {
+    name: 'plan-approval',
+    description: 'ExitPlanMode tool_use in --permission-mode plan: plan approval dialog',
+    sizes: BIG,
+    args: () => ['--permission-mode', 'plan'],
+    // As a real model does: write the plan file named in the plan-mode reminder, then ExitPlanMode.
+    onRequest: ({ version }) => {
+      let script: MockTurn[] | undefined;
+      return (body) => {
+        if (!hasTools(body)) return undefined;
+        if (!script) {
+          const planFile = JSON.stringify(body).match(/\/[^"\s\\]*\/\.claude\/plans\/[\w.-]+\.md/)?.[0];
+          script = [
+            ...(planFile ? [{ kind: 'tool_use', name: 'Write', input: { file_path: planFile, content: `${planText}\n` } } as MockTurn] : []),
+            ...deferred(version, 'ExitPlanMode'),
+            { kind: 'tool_use', name: 'ExitPlanMode', input: { plan: planText } },
+          ];
+        }
+        return script.shift();
+      };
+    },
+    drive: async (ctx) => {
+      await ask(ctx, 'Plan a --verbose flag', /Would you like to proceed|proceed\?|approve/i);
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'permission_approval', rule: 'claude-code/plan-approval' });
+    },
+  },
+  {
+    name: 'ask-single',
+    description: 'AskUserQuestion with one single-select question',
+    sizes: BIG,
+    turns: () => [{ kind: 'tool_use', name: 'AskUserQuestion', input: askInput(false) }],
+    drive: async (ctx) => {
+      await ask(ctx, 'Add tests for greet', /Enter to select|Type something/);
+      await ctx.waitStable(600);
+      await ctx.save({ state: 'question', rule: 'claude-code/ask-user-question' });
+    },
+  },
+  {
+    name: 'ask-multi',
+    description: 'AskUserQuestion with one multi-select question',
+    turns: () => [{ kind: 'tool_use', name: 'AskUserQuestion', input: askInput(true) }],
+    drive: async (ctx) => {
+      await ask(ctx, 'Set up observability', /Enter to select|Type something|Submit/);
+      await ctx.waitStable(600);
+      await ctx.save({ state: 'question', rule: 'claude-code/ask-user-question' });
+    },
+  },
+  // ---- idle ---------------------------------------------------------------------------
+  {
+    name: 'idle-fresh',
+    description: 'The REPL right after start, nothing typed',
+    sizes: BIG,
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.waitStable(1000);
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle' });
+    },
+  },
+  {
+    name: 'idle-after-answer',
+    description: 'The REPL after a finished answer that ends with a statement',
+    sizes: BIG,
+    turns: () => [
+      { kind: 'text', text: 'I renamed the helper to `format_greeting` and updated both call sites. All tests pass.' },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Rename the greeting helper');
+      await idleAgain(ctx, 'All tests pass.');
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle' });
+    },
+  },
+  {
+    name: 'idle-question',
+    description: 'Idle REPL whose last assistant message ends with a question',
+    sizes: BIG,
+    turns: () => [
+      { kind: 'text', text: 'I split the parser into three functions and kept the public API unchanged.\n\nShould I also add unit tests for the new helpers?' },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Refactor the parser');
+      await idleAgain(ctx, 'for the new helpers?');
+      await ctx.save({ state: 'question', rule: 'claude-code/idle-question' });
+    },
+  },
+  {
+    name: 'idle-near-miss-proceed',
+    description: 'Idle REPL; the last message quotes "Do you want to proceed?" mid-prose but ends with a statement',
+    turns: () => [
+      {
+        kind: 'text',
+        text: 'I changed the delete command so that it now asks "Do you want to proceed?" before removing anything. The confirmation is skipped with --yes, and the tests cover both paths.',
+      },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Add a confirmation to delete');
+      await idleAgain(ctx, 'cover both paths.');
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/tool-permission', 'claude-code/idle-question'] });
+    },
+  },
+  {
+    name: 'idle-typed',
+    description: 'Idle REPL with typed but unsubmitted text in the input box',
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.type('please refactor the parser module to use a state machine');
+      await ctx.waitFor('state machine', { what: 'typed text' });
+      await ctx.waitStable(600);
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle' });
+    },
+  },
+  {
+    name: 'idle-paste',
+    description: 'Idle REPL with a collapsed multi-line bracketed paste [Pasted text #1 +N lines]',
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      const text = Array.from({ length: 12 }, (_, i) => `line ${i + 1}: TypeError: cannot read properties of undefined (reading 'map')`).join('\n');
+      await ctx.paste(text);
+      await ctx.waitFor(/\[Pasted text #1/, { what: 'the collapsed paste' });
+      await ctx.waitStable(600);
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle' });
+    },
+  },
+  {
+    name: 'ctrl-c-again',
+    description: 'One Ctrl-C at the idle REPL: "Press Ctrl-C again to exit"',
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.waitStable(600);
+      await ctx.keys('C-c');
+      await ctx.waitFor(/Ctrl-C again/i, { what: 'Press Ctrl-C again to exit', timeoutMs: 5000 });
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle' });
+    },
+  },
+  // ---- working ------------------------------------------------------------------------
+  {
+    name: 'working-streaming',
+    description: 'Text streaming in slow chunks (esc to interrupt)',
+    sizes: BIG,
+    turns: () => [{ kind: 'text', text: longProse(12), chunkDelayMs: 1500 }],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Explain how the parser works');
+      await ctx.waitFor((s) => s.includes('The parser reads') && isBusy(s), { what: 'streamed text while busy' });
+      await ctx.settle(1600);
+      await ctx.save({ state: 'working', rule: 'claude-code/working' });
+    },
+  },
+  {
+    name: 'working-thinking',
+    description: 'Spinner before the first token arrives',
+    sizes: BIG,
+    turns: () => [{ kind: 'text', text: 'Here is the answer you asked for.', chunkDelayMs: 25_000 }],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Why is the build slow?');
+      await ctx.waitFor(isBusy, { what: 'the busy spinner' });
+      await ctx.settle(2500);
+      await ctx.save({ state: 'working', rule: 'claude-code/working' });
+    },
+  },
+  {
+    name: 'working-bash',
+    description: 'An approved Bash tool (sleep 20) running',
+    sizes: BIG,
+    turns: () => [{ kind: 'tool_use', name: 'Bash', input: { command: 'sleep 20', description: 'Wait for the dev server to come up' } }],
+    drive: async (ctx) => {
+      await ask(ctx, 'Start the dev server and wait for it', /Do you want to proceed\?/);
+      await ctx.settle(400);
+      await ctx.keys('Enter');
+      await ctx.waitFor((s) => !/Do you want to proceed\?/.test(s) && isBusy(s), { what: 'the running command' });
+      await ctx.settle(3000);
+      await ctx.save({ state: 'working', rule: 'claude-code/working' });
+    },
+  },
+  {
+    name: 'api-retry',
+    description: 'HTTP 529 overloaded answers: the retry countdown',
+    sizes: BIG,
+    turns: () => Array.from({ length: 12 }, () => ({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' }) as MockTurn),
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Summarise the README');
+      await ctx.waitFor(/retry|Retrying|attempt/i, { what: 'the retry notice', timeoutMs: 60_000 });
+      await ctx.settle(700);
+      await ctx.save({ state: 'working', rule: 'claude-code/api-retry' });
+    },
+  },
+  {
+    name: 'working-near-miss',
+    description: 'Streaming prose that contains "Do you want to" (still working)',
+    turns: () => [
+      {
+        kind: 'text',
+        text: 'The installer asks "Do you want to continue?" before it touches your files, and the prompt is printed by the shell script. ' + longProse(8),
+        chunkDelayMs: 1500,
+      },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('What does the installer ask?');
+      await ctx.waitFor((s) => s.includes('Do you want to') && isBusy(s), { what: '"Do you want to" while streaming' });
+      await ctx.settle(300);
+      await ctx.save({ state: 'working', rule: 'claude-code/working', near_miss: ['claude-code/tool-permission'] });
+    },
+  },
+  // ---- errors -------------------------------------------------------------------------
+  {
+    name: 'auth-error',
+    description: 'HTTP 401 authentication_error: the auth error at the REPL',
+    sizes: BIG,
+    onRequest: () => () => ({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' }),
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Summarise the README');
+      await ctx.waitFor((s) => /API key|authentication|401|login/i.test(s) && !isBusy(s), { what: 'the auth error', timeoutMs: 40_000 });
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'error', rule: 'claude-code/error-auth' });
+    },
+  },
+  // ---- exit ---------------------------------------------------------------------------
+  {
+    name: 'pane-dead',
+    description: 'claude exited (double Ctrl-C) as the pane command, remain-on-exit on',
+    remainOnExit: true,
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.waitStable(600);
+      await ctx.keys('C-c');
+      await sleep(300);
+      await ctx.keys('C-c');
+      await ctx.waitDead();
+      await ctx.settle(300);
+      await ctx.save({ state: 'exited', rule: 'claude-code/pane-dead' });
+    },
+  },
+  {
+    name: 'shell-exited',
+    description: 'claude started from bash, then exited with double Ctrl-C: back at the shell prompt',
+    sizes: BIG,
+    shell: true,
+    turns: () => [{ kind: 'text', text: 'The README describes a tiny demo project.' }],
+    drive: async (ctx) => {
+      await ctx.waitFor(/\$ $/m, { what: 'the shell prompt' });
+      await ctx.type('claude --permission-mode default');
+      await ctx.settle(200);
+      await ctx.keys('Enter');
+      await ctx.waitReady();
+      await ctx.submit('What is in the README?');
+      await idleAgain(ctx, 'tiny demo project.');
+      await ctx.keys('C-c');
+      await sleep(300);
+      await ctx.keys('C-c');
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const facts = await ctx.tmux.facts(ctx.pane);
+        const s = await ctx.screen();
+        if (facts.command === 'bash' && /\$\s*$/.test(lastLine(s))) break;
+        if (Date.now() > deadline) throw new Error('never got back to the shell prompt');
+        await sleep(200);
+      }
+      await ctx.waitStable(600);
+      await ctx.save({ state: 'exited', rule: 'claude-code/exited' });
+    },
+  },
+];
