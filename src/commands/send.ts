@@ -12,11 +12,16 @@ export function sendCommand(): Command {
     .requiredOption('--name <name>', 'the session name')
     .option('--keys', 'the arguments are key names sent one at a time (Enter Escape Up Down Tab BTab Space, digits, y, n, single characters, C-c)')
     .option('--force', 'type the message even though the screen shows a dialog answered by keys')
+    .option('--stdin', 'read the message from standard input (any size, any bytes of text)')
     .option('--timeout <seconds>', 'with --keys: how long to wait for the screen to change', positiveNumber('--timeout'), 5)
     .argument('[text...]', 'the message (quote it), or with --keys the keys')
-    .action(async (words: string[], opts: { name: string; keys?: boolean; force?: boolean; timeout: number }, cmd: Command) => {
+    .action(async (words: string[], opts: { name: string; keys?: boolean; force?: boolean; stdin?: boolean; timeout: number }, cmd: Command) => {
       const ctx = sessionContext(cmd);
       const name = requireName(opts.name);
+      if (opts.stdin) {
+        if (opts.keys || words.length) throw new UsageError('--stdin takes no text arguments and no --keys');
+        words = [await readStdin()];
+      }
       if (words.length === 0) {
         throw new UsageError('nothing to send', `kb send --name ${name} "message", or kb send --name ${name} --keys Enter`);
       }
@@ -31,6 +36,13 @@ export function sendCommand(): Command {
     'kb send --name fix-login "Also add a test for the redirect; keep it small."',
     'kb send --name fix-login --keys Enter            # approve the highlighted option',
     'kb send --name fix-login --keys Down Enter       # pick the second option',
-    'printf "line 1\\nline 2" | xargs -0 kb send --name fix-login   # multi-line text',
+    'kb send --name fix-login -- "-text that starts with a dash"',
+    'git diff | kb send --name fix-login --stdin             # multi-line text of any size',
   );
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

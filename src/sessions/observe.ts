@@ -4,7 +4,7 @@ import type { RuleSet } from '../rules/load.js';
 import { normalize } from '../screen/normalize.js';
 import type { TmuxServer } from '../tmux/run.js';
 import { capturePane, sessionPanes, type PaneInfo } from '../tmux/session.js';
-import { classifierAgent } from './agents.js';
+import { agentKind, classifierAgent } from './agents.js';
 
 export interface Observation {
   raw: string;
@@ -46,4 +46,13 @@ export async function observe(
 /** The last n non-blank lines of a screen, for messages. */
 export function lastLines(lines: readonly string[], n = 10): string {
   return lines.filter((l) => l.trim() !== '').slice(-n).join('\n');
+}
+
+/**
+ * Whether the agent is busy. For a custom command the program in the pane is the agent
+ * itself, so the shell pack's "a program runs in the foreground" (shell/busy) says nothing.
+ */
+export function isWorking(obs: Observation, agent: string): boolean {
+  const c = obs.classification;
+  return c.state === 'working' && !(c.rule === 'shell/busy' && agentKind(agent) === 'custom');
 }

@@ -8,7 +8,7 @@ import { KbError, UsageError } from '../errors.js';
 import { leaveMode, parseKey, sendKey, typeText, type Key } from '../tmux/keys.js';
 import { runTmuxOk, type TmuxServer } from '../tmux/run.js';
 import type { RuleSet } from '../rules/load.js';
-import { observe, sleep, type Observation } from './observe.js';
+import { isWorking, observe, sleep, type Observation } from './observe.js';
 import type { RegistryEntry } from './registry.js';
 
 export interface PaneRef {
@@ -137,7 +137,7 @@ export async function sendMessage(ref: PaneRef, text: string, options: SendOptio
       const obs = await look(ref);
       if (!obs.pane || obs.pane.dead) return;
       const cls = obs.classification;
-      if (cls.state === 'working' || cls.answer === 'keys') return;
+      if (isWorking(obs, ref.agent) || cls.answer === 'keys') return;
       if (obs.raw !== current.raw) {
         const pending = stillInInput(obs.lines, head);
         if (pending === null || pending === false) return;

@@ -11,7 +11,7 @@ import { buildLaunch, type AgentLaunch } from './agents.js';
 import type { SessionContext } from './context.js';
 import { acceptDialog, isFirstRunDialog } from './dialogs.js';
 import { planLaunch } from './launch-env.js';
-import { lastLines, observe, sleep, type Observation } from './observe.js';
+import { isWorking, lastLines, observe, sleep, type Observation } from './observe.js';
 import { NAME_PATTERN, requireName } from './options.js';
 import { updateRegistry, type RegistryEntry } from './registry.js';
 import { paneRef, sendMessage, type PaneRef } from './send.js';
@@ -164,7 +164,7 @@ async function waitReady(ref: PaneRef, launch: AgentLaunch, options: SpawnOption
       if (now - idleSince >= 600) return { kind: 'ready', obs };
     } else {
       idleSince = 0;
-      if (genericReady && cls.state !== 'working' && now - stableSince >= 1500 && lastRaw.trim() !== '') {
+      if (genericReady && !isWorking(obs, ref.agent) && now - stableSince >= 1500 && lastRaw.trim() !== '') {
         return { kind: 'ready', obs };
       }
     }
