@@ -1,0 +1,100 @@
+// spawn with shells and plain commands in a private tmux server (no agent CLIs needed).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeSandbox, type Sandbox } from './support.js';
+
+let sb: Sandbox;
+beforeEach(async () => {
+  sb = await makeSandbox();
+});
+afterEach(async () => {
+  await sb.cleanup();
+});
+const registry = () =>
+  JSON.parse(readFileSync(join(sb.stateDir, 'kage-bunshin', 'registry-default.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+
+describe('spawn', () => {
+  it('20 concurrent --agent shell spawns leave 20 registry entries and 20 live sessions', async () => {
+    const t0 = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => sb.kb(['spawn', '--name', `sh-${i}`, '--agent', 'shell', '--size', '80x24'], {}, 240_000)),
+    );
+    for (const r of results) expect(r.exitCode, r.stderr).toBe(0);
+    console.log(`20 concurrent shell spawns: ${Date.now() - t0} ms`);
+    const entries = registry();
+    expect(Object.keys(entries).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `sh-${i}`).sort());
+    const panes = new Set(Object.values(entries).map((e) => e.pane_id));
+    expect(panes.size).toBe(20);
+    expect(sb.tmux('list-sessions', '-F', '#{session_name}').trim().split('\n')).toHaveLength(20);
+    const list = JSON.parse((await sb.kb(['list', '--json'])).stdout) as Record<string, unknown>[];
+    expect(list).toHaveLength(20);
+    for (const s of list) expect(s).toMatchObject({ alive: true, agent: 'shell' });
+  }, 300_000);
+
+  it('delivers the prompt to a shell and reports the first screen state; the table lists it', async () => {
+    const r = await sb.kb(['spawn', '--name', 'sh', '--agent', 'shell', 'echo "hi; #{x}" > out.txt']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'sh', tmux_session: 'sh', state: 'idle', worktree: null, model: null });
+    await new Promise((res) => setTimeout(res, 500));
+    expect(readFileSync(join(sb.repo, 'out.txt'), 'utf8')).toBe('hi; #{x}\n');
+    const table = (await sb.kb(['list'])).stdout;
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+MODEL\s+STATUS\s+AGE\s+TMUX_SESSION$/);
+    expect(table).toMatch(/^sh\s+-\s+idle\s+\d+s\s+sh$/m);
+  });
+
+  it('an agent that exits at once fails with its last screen lines and exit status', async () => {
+    const r = await sb.kb(['spawn', '--name', 'boom', '--agent', "sh -c 'echo config file is broken >&2; exit 3'"]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/exited during start in session "boom" \(exit status 3\)/);
+    expect(r.stderr).toMatch(/config file is broken/);
+    expect(r.stderr).toMatch(/fix: /);
+    // The dead entry stays (read shows the screen) and a new spawn of the name replaces it.
+    expect((await sb.kb(['read', '--name', 'boom'])).stdout).toMatch(/config file is broken/);
+    const again = await sb.kb(['spawn', '--name', 'boom', '--agent', 'shell']);
+    expect(again.exitCode, again.stderr).toBe(0);
+  });
+
+  it('a live name is refused; a derived name gets a suffix', async () => {
+    expect((await sb.kb(['spawn', '--name', 'dup', '--agent', 'shell'])).exitCode).toBe(0);
+    const r = await sb.kb(['spawn', '--name', 'dup', '--agent', 'shell']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/a session named "dup" is already running/);
+    const a = JSON.parse((await sb.kb(['spawn', '--agent', 'shell', 'echo Fix the login bug!'])).stdout);
+    const b = JSON.parse((await sb.kb(['spawn', '--agent', 'shell', 'echo Fix the login bug!'])).stdout);
+    expect(a.name).toBe('echo-fix-the-login-bug');
+    expect(b.name).toBe('echo-fix-the-login-bug-2');
+  });
+
+  it('refuses bad flags with usage errors before starting anything', async () => {
+    for (const [args, message] of [
+      [['spawn', '--name', 'a:b', 'x'], /invalid --name "a:b"/],
+      [['spawn', '--name', 'x', '--size', '10x2', 'p'], /invalid --size "10x2"/],
+      [['spawn', '--name', 'x', '--permission-mode', 'yolo', 'p'], /invalid --permission-mode "yolo"/],
+      [['spawn', '--name', 'x', '--agent', 'shell', '--max-budget', '1'], /--max-budget applies to --agent claude only/],
+      [['spawn'], /needs --name or a prompt/],
+      [['--session-id', 'a/b', 'list'], /invalid --session-id "a\/b"/],
+    ] as const) {
+      const r = await sb.kb([...args]);
+      expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(() => sb.tmux('list-sessions')).toThrow();
+  });
+
+  it.runIf(process.getuid?.() === 0)('as root, bypassPermissions without IS_SANDBOX=1 is refused with the reason and the fix', async () => {
+    const r = await sb.kb(['spawn', '--name', 'c', 'hello'], { IS_SANDBOX: undefined, KB_CLAUDE_BIN: '/bin/false' });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/refuses --permission-mode bypassPermissions .* as root/);
+    expect(r.stderr).toMatch(/fix: .*--permission-mode default.*IS_SANDBOX=1/);
+    expect(() => sb.tmux('list-sessions')).toThrow();
+  });
+
+  it('the caller environment reaches the agent, also when the server was started with another one', async () => {
+    expect((await sb.kb(['spawn', '--name', 'e1', '--agent', 'shell'], { KB_PROBE: 'one', ONLY_FIRST: 'x' })).exitCode).toBe(0);
+    const r = await sb.kb(['spawn', '--name', 'e2', '--agent', 'shell', 'echo "[$KB_PROBE][${ONLY_FIRST-unset}]"'], { KB_PROBE: 'two; #{x}' });
+    expect(r.exitCode, r.stderr).toBe(0);
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await sb.kb(['read', '--name', 'e2'])).stdout).toMatch(/^\[two; #\{x\}\]\[unset\]$/m);
+  });
+});
