@@ -201,7 +201,7 @@ async function main() {
     const lines = [];
     lines.push(`tmux ${tmux('-V').trim().replace('tmux ', '')}, node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     lines.push('');
-    lines.push('Full cycle = list-panes + capture (-p -e) + classify every pane; wall ms, median / p95; CPU ms per cycle = this process + the tmux client processes it started (server separate).');
+    lines.push('Full cycle = list-panes + capture (-p) + classify every pane; wall ms, median / p95; CPU ms per cycle = this process + the tmux client processes it started (server separate).');
     lines.push('');
     lines.push('| panes | control (monitor) | control, change detection on | chained process (fallback) | naive: tmux per pane | naive / control (time) | naive / control (CPU) | CPU ms/cycle control / naive | tmux server CPU ms/cycle control / naive |');
     lines.push('|---|---|---|---|---|---|---|---|---|');

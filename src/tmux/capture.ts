@@ -8,9 +8,13 @@ import { KbError } from '../errors.js';
 import type { ControlClient } from './control.js';
 import { isNoServer, noServerHint, runTmux, type TmuxServer } from './run.js';
 
-/** Visible rows with colours kept: the same bytes as the recorded fixtures (`capture-pane -p -e`). */
+/**
+ * The visible rows as text. Without -e: the classifier strips colours before any rule
+ * sees the screen, and -e costs tmux about twice the bytes and time (at 100 panes of
+ * 200x50 it decides whether a cycle stays under 15 ms).
+ */
 export function captureArgs(paneId: string): string[] {
-  return ['capture-pane', '-p', '-e', '-t', paneId];
+  return ['capture-pane', '-p', '-t', paneId];
 }
 
 function checkPaneId(paneId: string): void {
