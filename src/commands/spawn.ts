@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { sessionContext } from '../sessions/context.js';
 import { positiveNumber } from '../sessions/options.js';
 import { parseSize, spawnSession } from '../sessions/spawn.js';
@@ -23,7 +23,10 @@ export function spawnCommand(): Command {
     .argument('[prompt]', 'the first message (optional for --agent shell or a command)')
     .option('--name <name>', 'session name, [A-Za-z0-9_-] up to 64 (default: from the prompt\'s first words)')
     .option('--model <model>', 'the agent\'s model')
-    .option('--max-budget <usd>', 'Claude Code --max-budget-usd')
+    .option('--max-budget <usd>', 'Claude Code --max-budget-usd (a number greater than 0)', (v: string) => {
+      if (!(Number(v) > 0)) throw new InvalidArgumentError(`--max-budget must be a number greater than 0, got ${JSON.stringify(v)}`);
+      return v;
+    })
     .option('--permission-mode <mode>', 'Claude Code permission mode: default, acceptEdits, plan, bypassPermissions (the default; as root it needs IS_SANDBOX=1)')
     .option('--agent <agent>', "claude, codex, gemini, shell, or a command line such as 'python3 -i'", 'claude')
     .option('--size <WxH>', 'terminal size', '200x50')

@@ -6,8 +6,10 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, KbError, UsageError } from '../errors.js';
-import { hasSession, killSession, newSession } from '../tmux/session.js';
-import { buildLaunch, type AgentLaunch } from './agents.js';
+import { runTmuxOk } from '../tmux/run.js';
+import { capturePane, hasSession, killSession, newSession, respawnPane } from '../tmux/session.js';
+import { normalize } from '../screen/normalize.js';
+import { agentBinary, buildLaunch, type AgentLaunch } from './agents.js';
 import type { SessionContext } from './context.js';
 import { acceptDialog, isFirstRunDialog } from './dialogs.js';
 import { planLaunch } from './launch-env.js';
@@ -164,7 +166,11 @@ async function waitReady(ref: PaneRef, launch: AgentLaunch, options: SpawnOption
       if (now - idleSince >= 600) return { kind: 'ready', obs };
     } else {
       idleSince = 0;
-      if (genericReady && !isWorking(obs, ref.agent) && now - stableSince >= 1500 && lastRaw.trim() !== '') {
+      // A shell or a plain command has no REPL the rules know: a settled screen is ready.
+      // Without a prompt to deliver, an agent screen the rules do not know is reported
+      // as it is (state unknown) once it has settled.
+      const settleMs = genericReady ? 1500 : options.prompt ? Infinity : 3000;
+      if (!isWorking(obs, ref.agent) && now - stableSince >= settleMs && lastRaw.trim() !== '') {
         return { kind: 'ready', obs };
       }
     }
@@ -176,6 +182,53 @@ async function waitReady(ref: PaneRef, launch: AgentLaunch, options: SpawnOption
     }
     await sleep(150);
   }
+}
+
+const TRUST_MISSING = /Workspace trust not yet accepted/i;
+
+/**
+ * tmux can notice that a program exited before it has drawn the program's last output:
+ * give it a moment and capture again, so the error message is not lost.
+ */
+async function settleDeadScreen(ref: PaneRef, obs: Observation): Promise<Observation> {
+  if (!obs.pane) return obs;
+  let last = obs;
+  for (let i = 0; i < 25; i++) {
+    await sleep(100);
+    // With history: Claude Code can move its last words off the visible screen as it exits.
+    const raw = await capturePane(ref.server, ref.paneId, { escapes: true, join: true, history: 200 }).catch(() => last.raw);
+    const lines = [...normalize(raw).lines];
+    const settled = raw === last.raw && lines.some((l) => l.trim() !== '');
+    last = { ...obs, raw, lines };
+    if (settled) break;
+  }
+  return last;
+}
+
+/** Runs plain `claude` in the pane, accepts its first-run dialogs (trust), and exits it. */
+async function trustPass(ctx: SessionContext, ref: PaneRef, options: SpawnOptions, scriptDir: string, name: string): Promise<void> {
+  const plain: AgentLaunch = { kind: 'claude', agent: 'claude', command: [agentBinary('claude', options.env), '--permission-mode', 'default'], worktree: null };
+  // (more than one argument: tmux execs it directly, so the pane's command is claude, not sh)
+  const plan = await planLaunch(ctx.server, options.env, plain.command, scriptDir, name);
+  await respawnPane(ctx.server, ref.paneId, { cwd: options.cwd, env: plan.env, command: plan.command });
+  const result = await waitReady(ref, plain, { ...options, prompt: undefined, acceptDialogs: true });
+  if (result.kind !== 'ready') {
+    const obs = result.kind === 'exited' ? await settleDeadScreen(ref, result.obs) : result.obs;
+    throw new KbError(`could not accept the workspace trust of ${options.cwd} (claude ${result.kind === 'exited' ? 'exited' : 'stopped at another dialog'}); last screen lines:\n${lastLines(obs.lines)}`, {
+      hint: `run claude in ${options.cwd} yourself, accept the trust dialog, then spawn again`,
+    });
+  }
+  for (let i = 0; i < 3; i++) {
+    await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'C-c']);
+    await sleep(250);
+    await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'C-c']);
+    for (let j = 0; j < 20; j++) {
+      await sleep(150);
+      const obs = await observe(ref.server, ref.session, ref.paneId, ref.agent, ref.rules);
+      if (!obs.pane || obs.pane.dead) return;
+    }
+  }
+  throw new KbError('claude did not exit after its workspace trust was accepted', { hint: `look at it with kb read --name ${name}` });
 }
 
 export async function spawnSession(ctx: SessionContext, options: SpawnOptions): Promise<SpawnOutcome> {
@@ -210,6 +263,32 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
   let ready: Ready;
   try {
     ready = await waitReady(ref, launch, options);
+    if (ready.kind === 'exited') ready = { kind: 'exited', obs: await settleDeadScreen(ref, ready.obs) };
+    if (ready.kind === 'exited' && launch.kind === 'claude' && TRUST_MISSING.test(ready.obs.lines.join(' '))) {
+      // `claude --worktree` in a folder whose trust was never accepted does not show the
+      // trust dialog: it exits. Accepting means running plain `claude` there once.
+      if (!options.acceptDialogs) {
+        return {
+          exitCode: ExitCode.dialog,
+          output: {
+            status: 'needs_intervention',
+            name: entry.name,
+            tmux_session: entry.tmux_session,
+            pane_id: paneId,
+            agent: launch.agent,
+            state: 'permission_approval',
+            rule: 'claude-code/workspace-trust',
+            content: lastLines(ready.obs.lines),
+            hint: `the workspace trust of ${options.cwd} was never accepted: spawn again with --accept-dialogs (it runs claude there once and chooses "Yes, I trust this folder"), or run claude in that folder yourself and accept`,
+          },
+        };
+      }
+      await trustPass(ctx, ref, options, scriptDir, entry.name);
+      const plan = await planLaunch(ctx.server, options.env, launch.command, scriptDir, entry.name);
+      await respawnPane(ctx.server, paneId, { cwd: options.cwd, env: plan.env, command: plan.command });
+      ready = await waitReady(ref, launch, options);
+      if (ready.kind === 'exited') ready = { kind: 'exited', obs: await settleDeadScreen(ref, ready.obs) };
+    }
   } finally {
     await rm(join(scriptDir, `launch-${entry.name}.sh`), { force: true });
   }

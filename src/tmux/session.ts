@@ -144,6 +144,16 @@ export async function newSession(server: TmuxServer, options: NewSessionOptions)
   return paneId;
 }
 
+/** Runs a new command in an existing (usually dead) pane, keeping its pane id. */
+export async function respawnPane(
+  server: TmuxServer,
+  paneId: string,
+  options: { cwd: string; env: Record<string, string>; command: string[] },
+): Promise<void> {
+  const envArgs = Object.entries(options.env).flatMap(([k, v]) => ['-e', literalArg(`${k}=${v}`)]);
+  await runTmuxOk(server, ['respawn-pane', '-k', '-t', paneId, '-c', literalArg(options.cwd), ...envArgs, ...options.command.map(literalArg)]);
+}
+
 /** Kills a session by exact name; false when it did not exist. */
 export async function killSession(server: TmuxServer, session: string): Promise<boolean> {
   const result = await runTmux(server, ['kill-session', '-t', exactSessionTarget(session)]);

@@ -1,0 +1,76 @@
+// First-run dialogs of the REAL Claude Code (2.1.330 and 2.1.197): spawn stops with exit 3 and
+// the dialog, or with --accept-dialogs moves the cursor to the accepting option. Also: a
+// Claude Code that exits at once (no git repository for --worktree) fails clearly.
+import { describe, expect, it } from 'vitest';
+import { claudeBin, makeClaudeHome, type ClaudeVersion } from '../support/claude-home.js';
+import { startMockAnthropic } from '../support/mock-anthropic.js';
+import { makeSandbox } from '../sessions/support.js';
+
+async function withClaude(
+  version: ClaudeVersion,
+  home: Parameters<typeof makeClaudeHome>[0],
+  body: (ctx: { sb: Awaited<ReturnType<typeof makeSandbox>>; env: Record<string, string> }) => Promise<void>,
+  sandboxOptions: { git?: boolean } = {},
+): Promise<void> {
+  const sb = await makeSandbox(sandboxOptions);
+  const mock = await startMockAnthropic({});
+  const h = await makeClaudeHome(typeof home === 'object' ? home : {});
+  try {
+    await body({ sb, env: { ...h.env, ANTHROPIC_BASE_URL: mock.url, KB_CLAUDE_BIN: claudeBin(version) } });
+  } finally {
+    await mock.close();
+    await h.cleanup();
+    await sb.cleanup();
+  }
+}
+
+for (const version of ['2.1.330', '2.1.197'] as const) {
+  describe(`claude ${version} first-run dialogs`, () => {
+    it('an untrusted folder: claude --worktree exits without a dialog; spawn exits 3 naming the trust, the entry stays', async () => {
+      await withClaude(version, {}, async ({ sb, env }) => {
+        const r = await sb.kb(['spawn', '--name', 'c1', '--permission-mode', 'default', 'hello'], env);
+        console.log(`[${version}] trust dialog, exit ${r.exitCode}: ${r.stdout}`);
+        expect(r.exitCode, r.stderr).toBe(3);
+        const out = JSON.parse(r.stdout);
+        expect(out).toMatchObject({ status: 'needs_intervention', name: 'c1', state: 'permission_approval', rule: 'claude-code/workspace-trust' });
+        expect(out.content).toMatch(/Workspace trust not yet accepted/);
+        expect(out.hint).toMatch(/--accept-dialogs/);
+        const status = JSON.parse((await sb.kb(['status', '--name', 'c1'], env)).stdout);
+        expect(status).toMatchObject({ alive: false, status: 'dead' });
+      });
+    }, 120_000);
+
+    it('--accept-dialogs trusts the folder by choosing "Yes", then delivers the prompt', async () => {
+      await withClaude(version, {}, async ({ sb, env }) => {
+        const t0 = Date.now();
+        const r = await sb.kb(['spawn', '--name', 'c2', '--permission-mode', 'default', '--accept-dialogs', 'hello there'], env);
+        console.log(`[${version}] accept trust: exit ${r.exitCode} in ${Date.now() - t0} ms: ${r.stdout} ${r.stderr}`);
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ name: 'c2', state: 'idle' });
+        const screen = (await sb.kb(['read', '--name', 'c2'], env)).stdout;
+        expect(screen).toMatch(/hello there/);
+        expect(screen).not.toMatch(/didn't start because this folder isn't trusted/);
+      });
+    }, 120_000);
+
+    it('--accept-dialogs accepts the bypass-permissions disclaimer (default "No, exit") by moving to "Yes, I accept"', async () => {
+      await withClaude(version, {}, async ({ sb, env }) => {
+        const r = await sb.kb(['spawn', '--name', 'c3', '--permission-mode', 'bypassPermissions', '--accept-dialogs', 'hi'], { ...env, IS_SANDBOX: '1' });
+        console.log(`[${version}] accept bypass: exit ${r.exitCode}: ${r.stdout} ${r.stderr}`);
+        expect(r.exitCode, r.stderr).toBe(0);
+        const status = JSON.parse((await sb.kb(['status', '--name', 'c3'], env)).stdout);
+        expect(status.alive).toBe(true);
+      });
+    }, 120_000);
+
+    it('without a git repository claude --worktree exits at once: spawn fails with its words', async () => {
+      await withClaude(version, {}, async ({ sb, env }) => {
+        const r = await sb.kb(['spawn', '--name', 'c4', '--permission-mode', 'default', '--accept-dialogs', 'hi'], env);
+        console.log(`[${version}] no git: exit ${r.exitCode}: ${r.stderr}`);
+        expect(r.exitCode).toBe(1);
+        expect(r.stderr).toMatch(/claude exited during start in session "c4"/);
+        expect(r.stderr.split('\n').length).toBeGreaterThan(2);
+      }, { git: false });
+    }, 120_000);
+  });
+}
