@@ -34,8 +34,8 @@ async function serverRunning(server: TmuxServer): Promise<boolean> {
   const result = await runTmux(server, ['list-sessions', '-F', '#{session_id}'], { timeoutMs: 5_000 });
   if (result.exitCode === 0) return true;
   if (isNoServer(result.stderr)) return false;
-  // "no sessions" and the like: a server that is about to exit.
-  return false;
+  // A server without sessions answers "no sessions" (exit 1) and is still running.
+  return /no sessions/i.test(result.stderr);
 }
 
 export class ProcessTransport implements PaneTransport {
@@ -68,15 +68,20 @@ export class ControlTransport implements PaneTransport {
 
   constructor(private readonly server: TmuxServer) {}
 
-  /** Connects (or reconnects); null when no server is running. */
-  private async connect(): Promise<ControlClient | null> {
+  /**
+   * Connects (or reconnects); null when no server is running, 'empty' when it runs
+   * without sessions (exit-empty off): there is nothing to attach to, and no pane.
+   */
+  private async connect(): Promise<ControlClient | null | 'empty'> {
     if (this.client && !this.client.closed) return this.client;
     this.client = null;
     try {
       this.client = await ControlClient.connect(this.server);
       return this.client;
     } catch (error) {
-      if (error instanceof ControlClosedError && !(await serverRunning(this.server))) return null;
+      if (!(error instanceof ControlClosedError)) throw error;
+      if (!(await serverRunning(this.server))) return null;
+      if (/no sessions|can't find session/i.test(error.message)) return 'empty';
       throw error;
     }
   }
@@ -86,10 +91,11 @@ export class ControlTransport implements PaneTransport {
    * (tmux detaches it), so a closed client is retried once on a fresh one while the
    * server runs; a server that is gone is reported as such.
    */
-  private async withClient<T>(op: (client: ControlClient) => Promise<T>, noServer: () => T): Promise<T> {
+  private async withClient<T>(op: (client: ControlClient) => Promise<T>, noServer: () => T, empty: () => T): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const client = await this.connect();
       if (!client) return noServer();
+      if (client === 'empty') return empty();
       try {
         return await op(client);
       } catch (error) {
@@ -103,6 +109,7 @@ export class ControlTransport implements PaneTransport {
     return this.withClient(
       async (client) => parsePaneList(await client.command(listPanesCommand())),
       () => null,
+      () => [],
     );
   }
 
@@ -113,6 +120,7 @@ export class ControlTransport implements PaneTransport {
       () => {
         throw serverGone(this.server, 'it stopped during the capture');
       },
+      () => new Map(paneIds.map((id) => [id, null])),
     );
   }
 

@@ -97,6 +97,19 @@ describe('control client on a real tmux', () => {
     expect(await t.listPanes()).toBeNull();
     await t.close();
   });
+
+  it('a server without sessions (exit-empty off) has no panes, and is not "gone"', async () => {
+    await server.session('only', 'sleep 300');
+    await server.tmux('set-option', '-g', 'exit-empty', 'off');
+    await server.tmux('kill-session', '-t', '=only');
+    const t = new ControlTransport({ socket: server.socket });
+    try {
+      expect(await t.listPanes()).toEqual([]);
+      expect((await t.capture(['%0'])).get('%0')).toBeNull();
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('process transport (fallback)', () => {
