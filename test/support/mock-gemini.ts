@@ -196,7 +196,6 @@ export async function makeGeminiHome(
   }
   const env: Record<string, string> = {
     HOME: home,
-    TERM: 'xterm-256color',
     COLORTERM: 'truecolor',
     LANG: 'C.UTF-8',
     NO_UPDATE_NOTIFIER: '1',

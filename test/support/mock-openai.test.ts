@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { codexBin, makeCodexHome, startMockOpenAI, type MockOpenAI } from './mock-openai.js';
+import { spawn } from 'node:child_process';
+import { codexBin, killProcessesFrom, makeCodexHome, startMockOpenAI, type MockOpenAI } from './mock-openai.js';
 
 const agentTurn = { model: 'gpt-mock', stream: true, tools: [{ type: 'function', name: 'exec_command' }] };
 
@@ -95,6 +96,20 @@ describe('makeCodexHome', () => {
     expect(h.env.MOCK_API_KEY).toBeTruthy();
     await h.cleanup();
     expect(existsSync(h.home)).toBe(false);
+  });
+
+  it('cleanup ends processes left running from the home (codex app-server daemon)', async () => {
+    const h = await makeCodexHome();
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', join(h.home, '.codex', 'marker')], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    const exited = new Promise((ok) => child.once('exit', ok));
+    await new Promise((ok) => setTimeout(ok, 200));
+    await h.cleanup();
+    await exited;
+    expect(child.exitCode !== null || child.signalCode !== null).toBe(true);
+    expect(await killProcessesFrom(h.home)).toEqual([]);
   });
 
   it('points codexBin at the pinned CLI', () => {

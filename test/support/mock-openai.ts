@@ -2,7 +2,7 @@
 // offline. Codex POSTs /v1/responses with `stream: true` and reads SSE events; each queued
 // turn answers one request that carries tools (a real agent turn).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -237,11 +237,49 @@ export async function makeCodexHome(
     HOME: home,
     CODEX_HOME: codexDir,
     MOCK_API_KEY: 'sk-mock-codex',
-    TERM: 'xterm-256color',
     LANG: 'C.UTF-8',
     NO_UPDATE_NOTIFIER: '1',
   };
-  return { home, env, cleanup: () => rm(home, { recursive: true, force: true }) };
+  const cleanup = async () => {
+    await killProcessesFrom(home);
+    await rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  };
+  return { home, env, cleanup };
+}
+
+/**
+ * Codex 0.169 copies itself to $CODEX_HOME/packages/app-server-daemon/... and starts a
+ * detached "codex app-server" daemon (parent: init) that outlives the TUI and its tmux pane.
+ * Ends exactly those processes: the ones whose command line names this temporary home.
+ */
+export async function killProcessesFrom(home: string): Promise<number[]> {
+  const find = async () => {
+    const pids: number[] = [];
+    for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+      if (cmdline.includes(`${home}/`)) pids.push(Number(entry));
+    }
+    return pids;
+  };
+  const killed = await find();
+  const signal = (pids: number[], sig: NodeJS.Signals) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  signal(killed, 'SIGTERM');
+  for (let i = 0; i < 20; i++) {
+    const left = await find();
+    if (left.length === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+    if (i === 19) signal(left, 'SIGKILL');
+  }
+  return killed;
 }
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
