@@ -63,6 +63,30 @@ for (const version of ['2.1.330', '2.1.197'] as const) {
       });
     }, 120_000);
 
+    it('the custom API key dialog (default "No"): exit 3, or --accept-dialogs chooses "Yes"', async () => {
+      const sb = await makeSandbox();
+      const mock = await startMockAnthropic({});
+      const h = await makeClaudeHome({ trustDirs: [sb.repo], approveKey: false });
+      try {
+        const env = { ...h.env, ANTHROPIC_BASE_URL: mock.url, KB_CLAUDE_BIN: claudeBin(version) };
+        const r = await sb.kb(['spawn', '--name', 'k1', '--permission-mode', 'default', 'hi'], env);
+        console.log(`[${version}] api key dialog: exit ${r.exitCode}: ${r.stdout} ${r.stderr}`);
+        expect(r.exitCode, r.stderr).toBe(3);
+        expect(JSON.parse(r.stdout)).toMatchObject({ status: 'needs_intervention', rule: 'claude-code/api-key' });
+        const again = await sb.kb(['spawn', '--name', 'k1', '--permission-mode', 'default', '--accept-dialogs', 'hi'], env);
+        // k1 is still running (at its dialog): a live name is refused
+        expect(again.exitCode).toBe(1);
+        const k2 = await sb.kb(['spawn', '--name', 'k2', '--permission-mode', 'default', '--accept-dialogs', 'hi'], env);
+        console.log(`[${version}] api key accepted: exit ${k2.exitCode}: ${k2.stdout} ${k2.stderr}`);
+        expect(k2.exitCode, k2.stderr).toBe(0);
+        expect(JSON.parse(k2.stdout).state).toBe('idle');
+      } finally {
+        await mock.close();
+        await h.cleanup();
+        await sb.cleanup();
+      }
+    }, 120_000);
+
     it('without a git repository claude --worktree exits at once: spawn fails with its words', async () => {
       await withClaude(version, {}, async ({ sb, env }) => {
         const r = await sb.kb(['spawn', '--name', 'c4', '--permission-mode', 'default', '--accept-dialogs', 'hi'], env);
