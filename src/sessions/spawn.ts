@@ -17,7 +17,7 @@ import { isWorking, lastLines, observe, sleep, type Observation } from './observ
 import { NAME_PATTERN, requireName } from './options.js';
 import { updateRegistry, type RegistryEntry } from './registry.js';
 import { paneRef, sendMessage, type PaneRef } from './send.js';
-import { entryPane } from './target.js';
+import { entryPane, entryServer } from './target.js';
 import { claudeWorktreePath, existingPath } from './worktree.js';
 
 export interface SpawnOptions {
@@ -85,7 +85,7 @@ async function reserve(
           continue;
         }
         // Dead or stopped: replace it, removing a dead pane that remain-on-exit kept.
-        if (pane) await killSession(ctx.server, existing.tmux_session);
+        if (pane) await killSession(entryServer(existing, ctx.server), existing.tmux_session);
       } else if (await hasSession(ctx.server, name)) {
         if (explicit) {
           throw new KbError(`a tmux session named "${name}" already exists and is not in this registry`, {

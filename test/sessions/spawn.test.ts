@@ -82,6 +82,17 @@ describe('spawn', () => {
     expect(() => sb.tmux('list-sessions')).toThrow();
   });
 
+  it('send fails clearly when Enter never submits (a program that ignores input)', async () => {
+    const r = await sb.kb(['spawn', '--name', 'deaf', '--agent', "sh -c 'stty -echo -icanon; echo deaf; exec sleep 600'"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const t0 = Date.now();
+    const s = await sb.kb(['send', '--name', 'deaf', 'hello']);
+    expect(s.exitCode).toBe(1);
+    expect(s.stderr).toMatch(/typed into session "deaf" but not submitted after 3 Enter key presses/);
+    expect(s.stderr).toMatch(/fix: look at the screen with kb read --name deaf/);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
   it.runIf(process.getuid?.() === 0)('as root, bypassPermissions without IS_SANDBOX=1 is refused with the reason and the fix', async () => {
     const r = await sb.kb(['spawn', '--name', 'c', 'hello'], { IS_SANDBOX: undefined, KB_CLAUDE_BIN: '/bin/false' });
     expect(r.exitCode).toBe(1);
