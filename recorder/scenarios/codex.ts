@@ -1,0 +1,344 @@
+/**
+ * Real Codex CLI screens against the in-repo mock Responses API (test/support/mock-openai.ts):
+ * first-run menus, approvals, busy and idle REPL. One Codex at a time, each scenario in a
+ * fresh temp HOME and a fresh git working directory.
+ */
+import { codexBin, makeCodexHome, startMockOpenAI, type OpenAITurn } from '../../test/support/mock-openai.js';
+import {
+  runScenarios,
+  saveFixture,
+  sizeName,
+  tempWorkdir,
+  versionOf,
+  type FixtureMeta,
+  type RecTmux,
+  type RecordOptions,
+  type Scenario,
+  type Size,
+} from './run-others.js';
+
+interface CodexRun {
+  t: RecTmux;
+  pane: string;
+  size: Size;
+  opts: RecordOptions;
+  mock: Awaited<ReturnType<typeof startMockOpenAI>>;
+  work: string;
+}
+
+interface Setup {
+  turns?: OpenAITurn[];
+  /** write the mock provider config (false: no config at all, the sign-in menu) */
+  provider?: boolean;
+  /** trust the working directory in config.toml (false: "Trust this folder?") */
+  trust?: boolean;
+  extraToml?: string;
+  /** the working directory is a git repository (default true) */
+  git?: boolean;
+}
+
+let codexVersion = '';
+const version = () => (codexVersion ||= versionOf([codexBin(), '--version']));
+
+/** Idle composer: the footer hint is back and nothing says "esc to interrupt". */
+const idleFooter = (s: string) => /\? for shortcuts/.test(s) && !/esc to interrupt/.test(s);
+
+async function withCodex<T>(t: RecTmux, size: Size, opts: RecordOptions, setup: Setup, body: (r: CodexRun) => Promise<T>) {
+  const mock = await startMockOpenAI({ turns: setup.turns ?? [] });
+  const work = await tempWorkdir({ git: setup.git !== false, prefix: 'kb-rec-codex-work-' });
+  const home = await makeCodexHome({
+    ...(setup.provider === false ? {} : { baseUrl: mock.url }),
+    trustDirs: setup.trust === false ? [] : [work.dir],
+    ...(setup.extraToml ? { extraToml: setup.extraToml } : {}),
+  });
+  const pane = t.spawn({ size, cwd: work.dir, env: home.env, argv: [codexBin()] });
+  try {
+    return await body({ t, pane, size, opts, mock, work: work.dir });
+  } finally {
+    t.kill(pane);
+    await mock.close();
+    await home.cleanup();
+    await work.cleanup();
+  }
+}
+
+async function ready(r: CodexRun): Promise<void> {
+  // The status line with the model name comes a moment after the composer.
+  await r.t.waitFor(r.pane, (s) => idleFooter(s) && /gpt-mock/.test(s), 'the Codex composer', 45_000);
+  await r.t.settle(r.pane, 800);
+}
+
+/** Types a prompt and waits until the mock has received the agent turn it starts. */
+async function ask(r: CodexRun, prompt: string): Promise<void> {
+  const before = r.mock.requests.length;
+  await r.t.submit(r.pane, prompt, () => r.mock.requests.length > before);
+}
+
+async function record(
+  r: CodexRun,
+  base: string,
+  label: Pick<FixtureMeta, 'state' | 'rule' | 'near_miss'>,
+  settle = true,
+): Promise<string> {
+  if (settle) await r.t.settle(r.pane, 800, 8_000);
+  const raw = r.t.capture(r.pane);
+  return saveFixture(r.opts, `${base}-${sizeName(r.size)}`, raw, {
+    agent: 'codex',
+    program: 'codex',
+    version: version(),
+    size: sizeName(r.size),
+    scenario: base,
+    state: label.state,
+    rule: label.rule,
+    pane: r.t.facts(r.pane),
+    ...(label.near_miss ? { near_miss: label.near_miss } : {}),
+  });
+}
+
+const scenario = (name: string, setup: Setup, body: (r: CodexRun) => Promise<string[]>): Scenario => ({
+  name,
+  run: (t, size, opts) => withCodex(t, size, opts, setup, body),
+});
+
+/** Answers in prose, then waits for the idle composer under the answer's last words. */
+async function answered(r: CodexRun, prompt: string, tail: string): Promise<void> {
+  await ready(r);
+  await ask(r, prompt);
+  await r.t.waitFor(r.pane, (s) => s.replace(/\s+/g, ' ').includes(tail) && idleFooter(s), 'the answer and idle composer', 30_000);
+}
+
+const patch = (file: string) =>
+  [
+    "apply_patch <<'PATCH'",
+    '*** Begin Patch',
+    `*** Add File: ${file}`,
+    '+# Release checklist',
+    '+',
+    '+- bump the version',
+    '+- update CHANGELOG.md',
+    '*** End Patch',
+    'PATCH',
+  ].join('\n');
+
+export const codexScenarios: Scenario[] = [
+  scenario('trust-folder', { trust: false }, async (r) => {
+    await r.t.waitFor(r.pane, /Trust this folder\?/, 'the trust menu', 45_000);
+    return [await record(r, 'trust-folder', { state: 'permission_approval', rule: 'codex/trust-folder' })];
+  }),
+
+  scenario('sign-in', { provider: false }, async (r) => {
+    await r.t.waitFor(r.pane, /Sign in with ChatGPT/, 'the sign-in menu', 45_000);
+    const out = [await record(r, 'sign-in', { state: 'question', rule: 'codex/sign-in' })];
+    // "3. Sign in another way" opens a second menu; its first entry opens the API key field.
+    // (Option 1 would start a browser login: never pressed here.)
+    r.t.keys(r.pane, 'Down', 'Down');
+    await r.t.waitFor(r.pane, /› 3\. Sign in another way|> 3\. Sign in another way/, 'third option selected', 5_000);
+    r.t.keys(r.pane, 'Enter');
+    await r.t.waitFor(r.pane, /Use an OpenAI API key/, 'the "another way" menu', 10_000);
+    out.push(await record(r, 'sign-in-other', { state: 'question', rule: 'codex/sign-in' }));
+    for (let i = 0; ; i++) {
+      r.t.keys(r.pane, 'Enter');
+      try {
+        await r.t.waitFor(r.pane, /Paste or type your API key/, 'the API key field', 4_000);
+        break;
+      } catch (err) {
+        if (i >= 3) throw err;
+      }
+    }
+    out.push(await record(r, 'api-key-entry', { state: 'question', rule: 'codex/api-key-entry' }));
+    return out;
+  }),
+
+  scenario('idle-fresh', {}, async (r) => {
+    await ready(r);
+    return [await record(r, 'idle-fresh', { state: 'idle', rule: 'codex/idle' })];
+  }),
+
+  // A folder that is neither a git repository nor trusted gets no trust menu, and the
+  // welcome lists slash commands ("To get started, ...") instead of the logo.
+  scenario('idle-fresh-nogit', { git: false, trust: false }, async (r) => {
+    await ready(r);
+    return [await record(r, 'idle-fresh-nogit', { state: 'idle', rule: 'codex/idle' })];
+  }),
+
+  scenario(
+    'command-approval',
+    {
+      turns: [
+        {
+          kind: 'function_call',
+          name: 'exec_command',
+          text: 'I need to write outside the workspace, so I will ask for approval.',
+          arguments: {
+            cmd: 'touch /etc/kb-demo.conf',
+            sandbox_permissions: 'require_escalated',
+            justification: 'Do you want to let me create /etc/kb-demo.conf for the demo service?',
+          },
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Create the config file /etc/kb-demo.conf');
+      await r.t.waitFor(r.pane, (s) => /Would you like to run the following command\?/.test(s) && /Press enter to confirm/.test(s), 'the command approval', 30_000);
+      return [await record(r, 'command-approval', { state: 'permission_approval', rule: 'codex/command-approval' })];
+    },
+  ),
+
+  scenario(
+    'edit-approval',
+    {
+      // A read-only sandbox makes Codex ask before applying any patch.
+      extraToml: 'sandbox_mode = "read-only"',
+      turns: [
+        {
+          kind: 'function_call',
+          name: 'exec_command',
+          text: 'I will add a release checklist.',
+          arguments: { cmd: patch('RELEASING.md') },
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Add a short release checklist');
+      await r.t.waitFor(r.pane, (s) => /Would you like to make the following edits\?/.test(s) && /Press enter to confirm/.test(s), 'the edit approval', 30_000);
+      return [await record(r, 'edit-approval', { state: 'permission_approval', rule: 'codex/edit-approval' })];
+    },
+  ),
+
+  scenario('working', { turns: [{ kind: 'text', text: 'Still thinking.', startDelayMs: 120_000 }] }, async (r) => {
+    await ready(r);
+    await ask(r, 'Summarise the repository layout');
+    await r.t.waitFor(r.pane, /esc to interrupt/, 'the working status', 20_000);
+    await new Promise((ok) => setTimeout(ok, 2_500)); // let the timer tick past 0s, as users see it
+    return [await record(r, 'working', { state: 'working', rule: 'codex/working' }, false)];
+  }),
+
+  scenario(
+    'working-streaming',
+    {
+      turns: [
+        {
+          kind: 'text',
+          chunkDelayMs: 700,
+          // Codex shows streamed text a whole line at a time: several short lines.
+          text: [
+            'The repository has a single README.md at its root.',
+            '',
+            '- It describes a small demo project.',
+            '- There is no source code yet.',
+            '- There are no tests and no build configuration.',
+            '- The next step is to pick a language.',
+            '- Then add a minimal project skeleton.',
+            '- Then add a test runner.',
+            '- Then wire up continuous integration.',
+            '',
+            'That is all there is for now.',
+          ].join('\n'),
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Describe the repository');
+      // Observed in 0.169: while text streams there is NO "Working (... esc to interrupt)" row;
+      // only the unfinished answer and the missing "Worked for Ns" separator tell it apart.
+      await r.t.waitFor(
+        r.pane,
+        (s) => /no source code/.test(s) && !/Worked for/.test(s) && !/That is all there is/.test(s),
+        'streaming text',
+        20_000,
+      );
+      return [await record(r, 'working-streaming', { state: 'working', rule: 'codex/working' }, false)];
+    },
+  ),
+
+  scenario(
+    'working-command',
+    {
+      turns: [
+        {
+          kind: 'function_call',
+          name: 'exec_command',
+          text: 'Running the slow test suite.',
+          arguments: { cmd: 'sleep 60', yield_time_ms: 30_000 },
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Run the slow test suite');
+      await r.t.waitFor(r.pane, (s) => /background terminal running/.test(s) && /esc to interrupt/.test(s), 'the running command', 20_000);
+      await new Promise((ok) => setTimeout(ok, 2_000));
+      return [await record(r, 'working-command', { state: 'working', rule: 'codex/working' }, false)];
+    },
+  ),
+
+  scenario(
+    'idle-answer',
+    {
+      turns: [
+        {
+          kind: 'text',
+          text:
+            'I added a `--verbose` flag to the CLI, documented it in README.md and covered it with two tests. ' +
+            'All 14 tests pass.',
+        },
+      ],
+    },
+    async (r) => {
+      await answered(r, 'Add a --verbose flag', 'All 14 tests pass.');
+      return [await record(r, 'idle-answer', { state: 'idle', rule: 'codex/idle' })];
+    },
+  ),
+
+  scenario(
+    'idle-question',
+    {
+      turns: [
+        {
+          kind: 'text',
+          text:
+            'I found two ways to fix the flaky test: retry the network call, or replace it with a local fixture. ' +
+            'The fixture is faster but hides real outages. Which approach do you prefer?',
+        },
+      ],
+    },
+    async (r) => {
+      await answered(r, 'Fix the flaky test', 'Which approach do you prefer?');
+      return [await record(r, 'idle-question', { state: 'question', rule: 'codex/idle-question' })];
+    },
+  ),
+
+  scenario(
+    'idle-near-miss',
+    {
+      turns: [
+        {
+          kind: 'text',
+          text:
+            'Codex asks "Would you like to run the following command?" only when a command needs to leave the sandbox. ' +
+            'Your test script stays inside the workspace, so it ran without an approval and all checks passed.',
+        },
+      ],
+    },
+    async (r) => {
+      await answered(r, 'Why did you not ask before running the tests?', 'all checks passed.');
+      return [
+        await record(r, 'idle-near-miss', {
+          state: 'idle',
+          rule: 'codex/idle',
+          near_miss: ['codex/command-approval', 'codex/idle-question'],
+        }),
+      ];
+    },
+  ),
+];
+
+export async function recordCodex(opts: RecordOptions = {}): Promise<{ recorded: string[]; failed: string[] }> {
+  return runScenarios(codexScenarios, opts, [
+    { w: 120, h: 40 },
+    { w: 80, h: 24 },
+  ]);
+}
