@@ -1,0 +1,298 @@
+/**
+ * Real Gemini CLI screens against the in-repo mock Gemini API (test/support/mock-gemini.ts):
+ * first-run menus, tool approvals, busy and idle REPL. One Gemini CLI at a time, each
+ * scenario in a fresh temp HOME and a fresh git working directory.
+ */
+import { geminiBin, makeGeminiHome, startMockGemini, type GeminiTurn } from '../../test/support/mock-gemini.js';
+import {
+  runScenarios,
+  saveFixture,
+  sizeName,
+  tempWorkdir,
+  versionOf,
+  type FixtureMeta,
+  type RecTmux,
+  type RecordOptions,
+  type Scenario,
+  type Size,
+} from './run-others.js';
+
+interface GeminiRun {
+  t: RecTmux;
+  pane: string;
+  size: Size;
+  opts: RecordOptions;
+  mock: Awaited<ReturnType<typeof startMockGemini>>;
+  work: string;
+}
+
+interface Setup {
+  turns?: GeminiTurn[];
+  /** select API-key auth (false: the auth menu) */
+  auth?: boolean;
+  /** trust the working directory (false: the trust menu) */
+  trust?: boolean;
+  settings?: Record<string, unknown>;
+}
+
+let geminiVersion = '';
+const version = () => (geminiVersion ||= versionOf([geminiBin(), '--version']));
+
+/** The composer is up and nothing is running (no "esc to cancel"). */
+const idleComposer = (s: string) => /Type your message/.test(s) && !/esc to cancel/.test(s);
+
+async function withGemini<T>(t: RecTmux, size: Size, opts: RecordOptions, setup: Setup, body: (r: GeminiRun) => Promise<T>) {
+  const mock = await startMockGemini({ turns: setup.turns ?? [] });
+  const work = await tempWorkdir({ git: true, prefix: 'kb-rec-gemini-work-' });
+  const home = await makeGeminiHome({
+    apiKey: setup.auth !== false,
+    trustDirs: setup.trust === false ? [] : [work.dir],
+    ...(setup.settings ? { settings: setup.settings } : {}),
+  });
+  const env = { ...home.env, GOOGLE_GEMINI_BASE_URL: mock.url };
+  const pane = t.spawn({ size, cwd: work.dir, env, argv: [geminiBin()] });
+  try {
+    return await body({ t, pane, size, opts, mock, work: work.dir });
+  } finally {
+    t.kill(pane);
+    await mock.close();
+    await home.cleanup();
+    await work.cleanup();
+  }
+}
+
+async function ready(r: GeminiRun): Promise<void> {
+  await r.t.waitFor(r.pane, idleComposer, 'the Gemini composer', 60_000);
+  await r.t.settle(r.pane, 1_000);
+}
+
+/** Types a prompt and waits until the mock has received the streamed agent turn. */
+async function ask(r: GeminiRun, prompt: string): Promise<void> {
+  const streamed = () => r.mock.requests.filter((q) => String((q as { path: string }).path).includes(':streamGenerateContent')).length;
+  const before = streamed();
+  await r.t.submit(r.pane, prompt, () => streamed() > before);
+}
+
+async function record(
+  r: GeminiRun,
+  base: string,
+  label: Pick<FixtureMeta, 'state' | 'rule' | 'near_miss'>,
+  settle = true,
+): Promise<string> {
+  if (settle) await r.t.settle(r.pane, 1_000, 8_000);
+  const raw = r.t.capture(r.pane);
+  return saveFixture(r.opts, `${base}-${sizeName(r.size)}`, raw, {
+    agent: 'gemini',
+    program: 'gemini',
+    version: version(),
+    size: sizeName(r.size),
+    scenario: base,
+    state: label.state,
+    rule: label.rule,
+    pane: r.t.facts(r.pane),
+    ...(label.near_miss ? { near_miss: label.near_miss } : {}),
+  });
+}
+
+const scenario = (name: string, setup: Setup, body: (r: GeminiRun) => Promise<string[]>): Scenario => ({
+  name,
+  run: (t, size, opts) => withGemini(t, size, opts, setup, body),
+});
+
+async function answered(r: GeminiRun, prompt: string, tail: string): Promise<void> {
+  await ready(r);
+  await ask(r, prompt);
+  await r.t.waitFor(r.pane, (s) => s.replace(/[\s│]+/g, ' ').includes(tail) && idleComposer(s), 'the answer and idle composer', 30_000);
+}
+
+export const geminiScenarios: Scenario[] = [
+  scenario('trust-folder', { trust: false }, async (r) => {
+    await r.t.waitFor(r.pane, /Do you trust the files in this folder\?/, 'the trust menu', 60_000);
+    return [await record(r, 'trust-folder', { state: 'permission_approval', rule: 'gemini/trust-folder' })];
+  }),
+
+  scenario('auth-menu', { auth: false }, async (r) => {
+    await r.t.waitFor(r.pane, /How would you like to authenticate/, 'the auth menu', 60_000);
+    return [await record(r, 'auth-menu', { state: 'question', rule: 'gemini/auth-menu' })];
+  }),
+
+  scenario('idle-fresh', {}, async (r) => {
+    await ready(r);
+    return [await record(r, 'idle-fresh', { state: 'idle', rule: 'gemini/idle' })];
+  }),
+
+  scenario(
+    'shell-approval',
+    {
+      turns: [
+        {
+          kind: 'function_call',
+          name: 'run_shell_command',
+          text: 'I will run the test suite.',
+          args: { command: 'npm test -- --runInBand', description: 'Run the test suite once, serially.' },
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Run the tests');
+      await r.t.waitFor(r.pane, /Allow execution of/, 'the shell approval', 30_000);
+      return [await record(r, 'shell-approval', { state: 'permission_approval', rule: 'gemini/shell-approval' })];
+    },
+  ),
+
+  scenario(
+    'edit-approval',
+    {
+      turns: [
+        {
+          kind: 'function_call',
+          name: 'write_file',
+          text: 'I will add a release checklist.',
+          args: { file_path: 'RELEASING.md', content: '# Release checklist\n\n- bump the version\n- update CHANGELOG.md\n' },
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Add a short release checklist');
+      await r.t.waitFor(r.pane, /Apply this change\?/, 'the edit approval', 30_000);
+      return [await record(r, 'edit-approval', { state: 'permission_approval', rule: 'gemini/edit-approval' })];
+    },
+  ),
+
+  scenario(
+    'ask-user',
+    {
+      turns: [
+        {
+          kind: 'function_call',
+          name: 'ask_user',
+          args: {
+            questions: [
+              {
+                header: 'Approach',
+                type: 'choice',
+                question: 'How should the flaky test be fixed?',
+                options: [
+                  { label: 'Retry the call', description: 'Keep the real network call, retry it up to 3 times' },
+                  { label: 'Local fixture', description: 'Replace the call with a recorded response' },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Fix the flaky test');
+      await r.t.waitFor(r.pane, /How should the flaky test be fixed\?/, 'the ask_user picker', 30_000);
+      return [await record(r, 'ask-user', { state: 'question', rule: 'gemini/ask-user' })];
+    },
+  ),
+
+  scenario('working', { turns: [{ kind: 'text', text: 'Still thinking.', startDelayMs: 120_000 }] }, async (r) => {
+    await ready(r);
+    await ask(r, 'Summarise the repository layout');
+    await r.t.waitFor(r.pane, /esc to cancel/, 'the working status', 20_000);
+    await new Promise((ok) => setTimeout(ok, 2_500));
+    return [await record(r, 'working', { state: 'working', rule: 'gemini/working' }, false)];
+  }),
+
+  scenario(
+    'working-streaming',
+    {
+      turns: [
+        {
+          kind: 'text',
+          chunkDelayMs: 600,
+          text: [
+            'The repository has a single README.md at its root.',
+            '',
+            '* It describes a small demo project.',
+            '* There is no source code yet.',
+            '* There are no tests and no build configuration.',
+            '* The next step is to pick a language.',
+            '* Then add a minimal project skeleton and a test runner.',
+            '',
+            'That is all there is for now.',
+          ].join('\n'),
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Describe the repository');
+      await r.t.waitFor(r.pane, (s) => /no source code/.test(s) && !/That is all there is/.test(s), 'streaming text', 20_000);
+      return [await record(r, 'working-streaming', { state: 'working', rule: 'gemini/working' }, false)];
+    },
+  ),
+
+  scenario(
+    'idle-answer',
+    {
+      turns: [
+        {
+          kind: 'text',
+          text:
+            'I added a `--verbose` flag to the CLI, documented it in README.md and covered it with two tests. ' +
+            'All 14 tests pass.',
+        },
+      ],
+    },
+    async (r) => {
+      await answered(r, 'Add a --verbose flag', 'All 14 tests pass.');
+      return [await record(r, 'idle-answer', { state: 'idle', rule: 'gemini/idle' })];
+    },
+  ),
+
+  scenario(
+    'idle-question',
+    {
+      turns: [
+        {
+          kind: 'text',
+          text:
+            'I found two ways to fix the flaky test: retry the network call, or replace it with a local fixture. ' +
+            'The fixture is faster but hides real outages. Which approach do you prefer?',
+        },
+      ],
+    },
+    async (r) => {
+      await answered(r, 'Fix the flaky test', 'Which approach do you prefer?');
+      return [await record(r, 'idle-question', { state: 'question', rule: 'gemini/idle-question' })];
+    },
+  ),
+
+  scenario(
+    'idle-near-miss',
+    {
+      turns: [
+        {
+          kind: 'text',
+          text:
+            'Gemini CLI asks "Apply this change?" or "Allow execution of [Shell]?" only for tools that need approval. ' +
+            'The README update was applied in auto-edit mode, so no approval was needed and the build is green.',
+        },
+      ],
+    },
+    async (r) => {
+      await answered(r, 'Why was there no approval prompt', 'the build is green.');
+      return [
+        await record(r, 'idle-near-miss', {
+          state: 'idle',
+          rule: 'gemini/idle',
+          near_miss: ['gemini/edit-approval', 'gemini/shell-approval', 'gemini/idle-question'],
+        }),
+      ];
+    },
+  ),
+];
+
+export async function recordGemini(opts: RecordOptions = {}): Promise<{ recorded: string[]; failed: string[] }> {
+  return runScenarios(geminiScenarios, opts, [
+    { w: 120, h: 40 },
+    { w: 80, h: 24 },
+  ]);
+}
