@@ -55,7 +55,8 @@ export async function makeSandbox(options: { git?: boolean; env?: Record<string,
       } catch {
         // no server
       }
-      await rm(base, { recursive: true, force: true });
+      // Shells write their history as the server kills them: retry while they finish.
+      await rm(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
