@@ -8,6 +8,7 @@
  *   spawn(claudeBin('2.1.330'), [...], { env, cwd: repo });
  *   await home.cleanup();
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +29,7 @@ export interface ClaudeHome {
   home: string;
   /** HOME, ANTHROPIC_API_KEY, DISABLE_AUTOUPDATER, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC, IS_SANDBOX (as root). */
   env: Record<string, string>;
+  /** Removes the HOME. Stop claude first (it rewrites ~/.claude.json while exiting). */
   cleanup(): Promise<void>;
 }
 
@@ -98,6 +100,15 @@ export async function makeClaudeHome(opts: ClaudeHomeOptions = {}): Promise<Clau
   return {
     home,
     env,
-    cleanup: () => rm(home, { recursive: true, force: true, maxRetries: 3 }),
+    cleanup: async () => {
+      // A claude process that is still shutting down (e.g. just after kill-session) rewrites
+      // $HOME/.claude.json and so re-creates the directory: stop claude first; this also
+      // sweeps once more for a short while to catch that race.
+      await rm(home, { recursive: true, force: true, maxRetries: 3 });
+      for (let i = 0; i < 5; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        if (existsSync(home)) await rm(home, { recursive: true, force: true, maxRetries: 3 });
+      }
+    },
   };
 }
