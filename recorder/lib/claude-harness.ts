@@ -41,6 +41,8 @@ export interface ClaudeScenario {
   bypassAccepted?: boolean;
   /** Extra claude arguments. Default: `--permission-mode default` (2.1.330 otherwise starts in auto mode). */
   args?: (info: ScenarioInfo) => string[];
+  /** Extra environment for the pane. */
+  env?: Record<string, string>;
   /** Run claude from an interactive bash in the pane instead of as the pane's command. */
   shell?: boolean;
   /** `remain-on-exit on` for the window (to capture a dead pane). */
@@ -149,6 +151,7 @@ export async function runClaudeScenario(sc: ClaudeScenario, opts: RunOptions): P
       PATH: `${binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
       LANG: 'C.UTF-8',
       COLORTERM: 'truecolor',
+      ...sc.env,
     };
     const args = sc.args ? sc.args(info) : ['--permission-mode', 'default'];
     let argv: string[];

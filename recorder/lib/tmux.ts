@@ -115,8 +115,20 @@ export class PrivateTmux {
     await this.run(['paste-buffer', '-p', '-d', '-b', buffer, '-t', pane]);
   }
 
+  /** Kills the pane's session and waits (up to 10 s) until its process has really exited. */
   async killSession(pane: string): Promise<void> {
+    const pid = Number((await this.run(['display-message', '-p', '-t', pane, '#{pane_pid}']).catch(() => '')).trim());
     await this.run(['kill-session', '-t', pane]).catch(() => undefined);
+    if (!Number.isInteger(pid) || pid <= 0) return;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async kill(): Promise<void> {

@@ -27,7 +27,9 @@ async function ask(ctx: ClaudeCtx, prompt: string, until: RegExp, timeoutMs = 30
 
 /** Wait until the turn finished and the REPL is idle again, and the screen is still. */
 async function idleAgain(ctx: ClaudeCtx, marker: string): Promise<void> {
-  await ctx.waitFor((s) => s.includes(marker) && !isBusy(s), { what: `"${marker}" and an idle REPL`, timeoutMs: 40_000 });
+  // The marker may wrap at narrow sizes: compare with whitespace collapsed.
+  const flat = (s: string) => s.replace(/\s+/g, ' ');
+  await ctx.waitFor((s) => flat(s).includes(flat(marker)) && !isBusy(s), { what: `"${marker}" and an idle REPL`, timeoutMs: 40_000 });
   await ctx.waitReady();
   await ctx.waitStable(800);
 }
@@ -479,6 +481,65 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.waitFor(/Keep worktree/, { what: 'the worktree exit dialog' });
       await ctx.waitStable(800);
       await ctx.save({ state: 'question', rule: 'claude-code/worktree-exit' });
+    },
+  },
+  {
+    name: 'api-error-final',
+    description: '529 overloaded until the retries run out (CLAUDE_CODE_MAX_RETRIES=1): the API error left at the REPL',
+    env: { CLAUDE_CODE_MAX_RETRIES: '1' },
+    onRequest: () => (body) => (hasTools(body) ? { kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' } : undefined),
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Summarise the README');
+      await ctx.waitFor((s) => /API Error|Overloaded|overloaded/.test(s) && !isBusy(s), { what: 'the final API error', timeoutMs: 60_000 });
+      await ctx.waitReady();
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'error', rule: 'claude-code/error-api' });
+    },
+  },
+  {
+    name: 'idle-interrupted',
+    description: 'Esc while streaming: "Interrupted · What should Claude do instead?" at the idle REPL',
+    turns: () => [{ kind: 'text', text: longProse(12), chunkDelayMs: 1500 }],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Explain how the parser works');
+      await ctx.waitFor((s) => s.includes('The parser reads') && isBusy(s), { what: 'streamed text while busy' });
+      await ctx.keys('Escape');
+      await ctx.waitFor((s) => /Interrupted/.test(s) && !isBusy(s), { what: 'the interrupted notice' });
+      await ctx.waitReady();
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/idle-question'] });
+    },
+  },
+  {
+    name: 'idle-after-reject',
+    description: 'Bash permission answered "No" (Esc): the rejected tool at the idle REPL',
+    turns: () => [{ kind: 'tool_use', name: 'Bash', input: { command: 'rm -rf dist && mkdir dist', description: 'Recreate the dist directory' } }],
+    drive: async (ctx) => {
+      await ask(ctx, 'Clean the build output', /Do you want to proceed\?/);
+      await ctx.settle(400);
+      await ctx.keys('Escape');
+      await ctx.waitFor((s) => !/Do you want to proceed\?/.test(s) && !isBusy(s), { what: 'the dialog gone' });
+      await ctx.waitReady();
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/tool-permission', 'claude-code/idle-question'] });
+    },
+  },
+  {
+    name: 'trust-refused',
+    description: 'Workspace trust answered "No, exit": claude quits, pane dead (remain-on-exit)',
+    trust: false,
+    remainOnExit: true,
+    drive: async (ctx) => {
+      const s = await ctx.waitFor(/No, exit/, { what: 'the trust dialog' });
+      await ctx.waitStable(600);
+      // 2.1.330 preselects "No, exit"; 2.1.197 lists it second.
+      if (/❯\s*(\d\.\s*)?No, exit/.test(s)) await ctx.keys('Enter');
+      else await ctx.keys('Down', 'Enter');
+      await ctx.waitDead();
+      await ctx.settle(300);
+      await ctx.save({ state: 'exited', rule: 'claude-code/pane-dead' });
     },
   },
   // ---- exit ---------------------------------------------------------------------------
