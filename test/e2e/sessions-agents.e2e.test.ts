@@ -13,7 +13,7 @@ async function exercise(sb: Sb, name: string, agent: string, env: Record<string,
   console.log(`[${agent}] spawn exit ${r.exitCode} in ${Date.now() - t0} ms: ${r.stdout.trim()} ${r.stderr.trim()}`);
   expect([0, 3], r.stderr).toContain(r.exitCode);
   const out = JSON.parse(r.stdout) as Record<string, unknown>;
-  expect(typeof out.state).toBe('string');
+  expect(out.state).toBe('idle');
   const status = JSON.parse((await sb.kb(['status', '--name', name], env)).stdout);
   expect(status.alive).toBe(true);
   console.log(`[${agent}] first screen: state ${out.state}, rule ${String(out.rule ?? status.rule)}`);
@@ -44,15 +44,32 @@ describe('other agents', () => {
     }
   }, 180_000);
 
-  it('codex without configuration reports its first screen (its sign-in or trust menu is exit 3 once the codex rules know it)', async () => {
+  it('codex without configuration stops at its sign-in menu: exit 3 with the state', async () => {
     const sb = await makeSandbox();
     const home = await makeCodexHome({});
     try {
       const r = await sb.kb(['spawn', '--name', 'cx0', '--agent', 'codex'], { ...home.env, KB_CODEX_BIN: codexBin() });
       console.log(`[codex unconfigured] exit ${r.exitCode}: ${r.stdout.trim()} ${r.stderr.trim()}`);
-      expect([0, 3]).toContain(r.exitCode);
-      expect(JSON.parse(r.stdout).state).toBeTruthy();
+      expect(r.exitCode).toBe(3);
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'needs_intervention', state: 'question', rule: 'codex/sign-in' });
     } finally {
+      await home.cleanup();
+      await sb.cleanup();
+    }
+  }, 180_000);
+
+  it('codex in an untrusted folder: --accept-dialogs chooses to trust it and the prompt is delivered', async () => {
+    const sb = await makeSandbox();
+    const mock = await startMockOpenAI({ turns: [{ kind: 'text', text: 'Codex mock reply.' }] });
+    const home = await makeCodexHome({ baseUrl: mock.url });
+    try {
+      const env = { ...home.env, KB_CODEX_BIN: codexBin() };
+      const r = await sb.kb(['spawn', '--name', 'cx1', '--agent', 'codex', '--accept-dialogs', 'hello after trust'], env);
+      console.log(`[codex accept trust] exit ${r.exitCode}: ${r.stdout.trim()} ${r.stderr.trim()}`);
+      expect(r.exitCode, r.stderr).toBe(0);
+      await until('the prompt at the mock', async () => JSON.stringify(mock.requests).includes('hello after trust'));
+    } finally {
+      await mock.close();
       await home.cleanup();
       await sb.cleanup();
     }
@@ -77,15 +94,32 @@ describe('other agents', () => {
     }
   }, 180_000);
 
-  it('gemini in an untrusted folder reports its first screen (its trust menu is exit 3 once the gemini rules know it)', async () => {
+  it('gemini in an untrusted folder stops at its trust menu: exit 3 with the state', async () => {
     const sb = await makeSandbox();
     const home = await makeGeminiHome({});
     try {
       const r = await sb.kb(['spawn', '--name', 'gm0', '--agent', 'gemini'], { ...home.env, KB_GEMINI_BIN: geminiBin() });
       console.log(`[gemini untrusted] exit ${r.exitCode}: ${r.stdout.trim()} ${r.stderr.trim()}`);
-      expect([0, 3]).toContain(r.exitCode);
-      expect(JSON.parse(r.stdout).state).toBeTruthy();
+      expect(r.exitCode).toBe(3);
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'needs_intervention', state: 'permission_approval', rule: 'gemini/trust-folder' });
     } finally {
+      await home.cleanup();
+      await sb.cleanup();
+    }
+  }, 180_000);
+
+  it('gemini in an untrusted folder: --accept-dialogs chooses "Trust folder" and the prompt is delivered', async () => {
+    const sb = await makeSandbox();
+    const mock = await startMockGemini({ turns: [{ kind: 'text', text: 'Gemini mock reply.' }] });
+    const home = await makeGeminiHome({});
+    try {
+      const env = { ...home.env, GOOGLE_GEMINI_BASE_URL: mock.url, KB_GEMINI_BIN: geminiBin() };
+      const r = await sb.kb(['spawn', '--name', 'gm1', '--agent', 'gemini', '--accept-dialogs', 'hello after trust'], env);
+      console.log(`[gemini accept trust] exit ${r.exitCode}: ${r.stdout.trim()} ${r.stderr.trim()}`);
+      expect(r.exitCode, r.stderr).toBe(0);
+      await until('the prompt at the mock', async () => JSON.stringify(mock.requests).includes('hello after trust'));
+    } finally {
+      await mock.close();
       await home.cleanup();
       await sb.cleanup();
     }
