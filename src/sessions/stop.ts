@@ -22,6 +22,8 @@ export interface StopOutput {
   forced: boolean;
   worktree: string | null;
   resume_id: string | null;
+  /** The command line the agent printed to resume (`claude --worktree w1 --resume <id>`). */
+  resume_command: string | null;
 }
 
 const RESUME = [
@@ -39,6 +41,14 @@ export function findResumeId(text: string): string | null {
     }
   }
   return best?.id ?? null;
+}
+
+/** The whole command line printed with the id (`claude --worktree w1 --resume <id>`), if any. */
+export function findResumeCommand(text: string, id: string): string | null {
+  const lines = text.split('\n').filter((l) => l.includes(id));
+  const line = lines[lines.length - 1]?.trim() ?? '';
+  const m = /(?:^|\s)((?:claude|codex|gemini)\b.*)$/.exec(line);
+  return m ? m[1]!.trim() : null;
 }
 
 const KEEP = /^Keep worktree\b/i;
@@ -105,11 +115,13 @@ export async function stopSession(ctx: SessionContext, name: string, timeoutMs: 
   const pane = await entryPane(entry, ctx.server);
   let forced = false;
   let resumeId: string | null = null;
+  let resumeCommand: string | null = null;
   if (pane) {
     const ref = paneRef(entry, server, pane.paneId, await ctx.rules());
     if (!pane.dead) forced = !(await gracefulExit(ref, Date.now() + timeoutMs));
     const finalScreen = await capturePane(server, pane.paneId, { join: true, history: 3000 }).catch(() => '');
     resumeId = findResumeId(finalScreen);
+    resumeCommand = resumeId ? findResumeCommand(finalScreen, resumeId) : null;
     await killSession(server, entry.tmux_session);
   }
   const stoppedAt = new Date().toISOString();
@@ -118,6 +130,7 @@ export async function stopSession(ctx: SessionContext, name: string, timeoutMs: 
     if (!current || current.spawned_at !== entry.spawned_at) return;
     current.stopped_at ??= stoppedAt;
     if (resumeId) current.resume_id = resumeId;
+    if (resumeCommand) current.resume_command = resumeCommand;
     if (forced) current.forced_stop = true;
   });
   return {
@@ -126,5 +139,6 @@ export async function stopSession(ctx: SessionContext, name: string, timeoutMs: 
     forced,
     worktree: existingPath(worktreeOf(entry)),
     resume_id: resumeId ?? entry.resume_id ?? null,
+    resume_command: resumeCommand ?? (typeof entry.resume_command === 'string' ? entry.resume_command : null),
   };
 }

@@ -67,6 +67,7 @@ export async function claudeFlow(version: ClaudeVersion, log: (line: string) => 
     const result = JSON.parse(stopped.stdout) as Record<string, unknown>;
     expect(result).toMatchObject({ status: 'stopped', name: 'w1', forced: false, worktree });
     expect(String(result.resume_id)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(String(result.resume_command)).toMatch(new RegExp(`^claude .*--resume ${String(result.resume_id)}$`));
     expect(existsSync(join(worktree, 'agent-file.txt'))).toBe(true);
     const registry = JSON.parse(readFileSync(join(sandbox.stateDir, 'kage-bunshin', 'registry-default.json'), 'utf8')) as Record<string, Record<string, unknown>>;
     expect(registry.w1?.resume_id).toBe(result.resume_id);

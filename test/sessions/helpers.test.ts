@@ -6,7 +6,7 @@ import { acceptingLine, selectedLine } from '../../src/sessions/dialogs.js';
 import { inputRegion } from '../../src/sessions/send.js';
 import { nameFromPrompt, parseSize } from '../../src/sessions/spawn.js';
 import { formatAge } from '../../src/sessions/status.js';
-import { findResumeId } from '../../src/sessions/stop.js';
+import { findResumeCommand, findResumeId } from '../../src/sessions/stop.js';
 import { parseKey } from '../../src/tmux/keys.js';
 import { literalArg } from '../../src/tmux/session.js';
 
@@ -66,6 +66,12 @@ describe('screen helpers', () => {
       '01a20c61-9510-77a3-9b0a-ea80f76acc4a',
     );
     expect(findResumeId('nothing here')).toBeNull();
+    // Claude Code 2.1.197 after leaving a kept worktree:
+    const exit197 = 'Resume this session with:\nclaude --worktree w1 --resume e98fd58f-5229-4bd3-a814-ecbd702bf58a\n';
+    expect(findResumeId(exit197)).toBe('e98fd58f-5229-4bd3-a814-ecbd702bf58a');
+    expect(findResumeCommand(exit197, 'e98fd58f-5229-4bd3-a814-ecbd702bf58a')).toBe(
+      'claude --worktree w1 --resume e98fd58f-5229-4bd3-a814-ecbd702bf58a',
+    );
   });
 });
 
