@@ -234,6 +234,56 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.save({ state: 'question', rule: 'claude-code/ask-user-question' });
     },
   },
+  {
+    name: 'ask-two-questions',
+    description: 'AskUserQuestion with two questions (tabbed header, Submit tab)',
+    turns: () => [
+      {
+        kind: 'tool_use',
+        name: 'AskUserQuestion',
+        input: {
+          questions: [
+            askInput(false).questions[0],
+            {
+              question: 'Should the tests also measure coverage?',
+              header: 'Coverage',
+              multiSelect: false,
+              options: [
+                { label: 'Yes', description: 'Add pytest-cov and fail under 80%' },
+                { label: 'No', description: 'Keep the test run fast' },
+              ],
+            },
+          ],
+        },
+      },
+    ],
+    drive: async (ctx) => {
+      await ask(ctx, 'Add tests for greet', /Enter to select|Type something/);
+      await ctx.waitStable(600);
+      await ctx.save({ state: 'question', rule: 'claude-code/ask-user-question' });
+    },
+  },
+  {
+    name: 'bash-permission-long',
+    description: 'Bash permission for a long multi-line command (wraps and pushes the menu down)',
+    sizes: ['80x24', '120x40'],
+    turns: () => [
+      {
+        kind: 'tool_use',
+        name: 'Bash',
+        input: {
+          command:
+            'for f in $(git ls-files "*.py"); do\n  python -m py_compile "$f" || echo "broken: $f" >> /tmp/compile-report.txt\ndone && git diff --stat origin/main...HEAD -- src/ tests/ docs/ scripts/ | tail -n 20',
+          description: 'Compile every Python file and summarise the diff against origin/main',
+        },
+      },
+    ],
+    drive: async (ctx) => {
+      await ask(ctx, 'Check that everything compiles', /Do you want to proceed\?/);
+      await ctx.waitStable(600);
+      await ctx.save(PERMISSION);
+    },
+  },
   // ---- idle ---------------------------------------------------------------------------
   {
     name: 'idle-fresh',
@@ -417,6 +467,50 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.save({ state: 'error', rule: 'claude-code/error-auth' });
     },
   },
+  {
+    name: 'credit-error',
+    description: 'HTTP 400 "credit balance is too low": the billing error at the REPL',
+    onRequest: () => (body) =>
+      hasTools(body)
+        ? {
+            kind: 'error',
+            status: 400,
+            type: 'invalid_request_error',
+            message: 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
+          }
+        : undefined,
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Summarise the README');
+      await ctx.waitFor((s) => /Credit balance|credit balance/.test(s) && !isBusy(s), { what: 'the credit error', timeoutMs: 40_000 });
+      await ctx.waitReady();
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'error', rule: 'claude-code/error-quota' });
+    },
+  },
+  // ---- idle in the other permission modes (footers differ) ----------------------------
+  ...(
+    [
+      ['idle-plan-mode', ['--permission-mode', 'plan'], 'plan mode on', false],
+      ['idle-accept-edits', ['--permission-mode', 'acceptEdits'], 'accept edits on', false],
+      ['idle-bypass', ['--dangerously-skip-permissions'], 'bypass permissions on', true],
+    ] as const
+  ).map(
+    ([name, args, footer, bypassAccepted]): ClaudeScenario => ({
+      name,
+      description: `Idle REPL after one answer, started with ${args.join(' ')} (footer "${footer}")`,
+      args: () => [...args],
+      bypassAccepted,
+      turns: () => [{ kind: 'text', text: 'The README describes a tiny demo project with one Python module.' }],
+      drive: async (ctx) => {
+        await ctx.waitFor((s) => s.includes(footer), { what: `the "${footer}" footer` });
+        await ctx.waitReady();
+        await ctx.submit('What is in the README?');
+        await idleAgain(ctx, 'one Python module.');
+        await ctx.save({ state: 'idle', rule: 'claude-code/idle' });
+      },
+    }),
+  ),
   // ---- auto mode (2.1.330 starts in it without --permission-mode) ---------------------
   {
     name: 'auto-mode',
