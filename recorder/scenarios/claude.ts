@@ -633,7 +633,7 @@ export const scenarios: ClaudeScenario[] = [
       else await ctx.keys('Down', 'Enter');
       await ctx.waitDead();
       await ctx.settle(300);
-      await ctx.save({ state: 'exited', rule: 'claude-code/pane-dead' });
+      await ctx.save({ state: 'exited', rule: 'generic/pane-dead' });
     },
   },
   // ---- exit ---------------------------------------------------------------------------
@@ -651,7 +651,7 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.keys('C-c');
       await ctx.waitDead();
       await ctx.settle(300);
-      await ctx.save({ state: 'exited', rule: 'claude-code/pane-dead' });
+      await ctx.save({ state: 'exited', rule: 'generic/pane-dead' });
     },
   },
   {
