@@ -184,6 +184,17 @@ async function waitReady(ref: PaneRef, launch: AgentLaunch, options: SpawnOption
   }
 }
 
+/** A path ending in `.claude/worktrees/<name>` on the screen (Claude Code's banner). */
+export function worktreeOnScreen(lines: readonly string[], name: string): string | null {
+  const suffix = `/.claude/worktrees/${name}`;
+  for (const line of lines) {
+    for (const word of line.split(/\s+/)) {
+      if (word.startsWith('/') && word.endsWith(suffix)) return word;
+    }
+  }
+  return null;
+}
+
 const TRUST_MISSING = /Workspace trust not yet accepted/i;
 
 /**
@@ -323,6 +334,14 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
   }
   const readyMs = Date.now() - started;
   const state = ready.obs.classification.state;
+  if (launch.worktree) {
+    // Claude Code shows its working directory in the banner: the worktree it really made.
+    const shown = worktreeOnScreen(ready.obs.lines, launch.worktree);
+    if (shown && shown !== entry.worktree_path) {
+      entry.worktree_path = shown;
+      await patchEntry(ctx, entry, { worktree_path: shown });
+    }
+  }
   if (options.prompt) await sendMessage(ref, options.prompt, { name: entry.name });
   return {
     exitCode: ExitCode.ok,

@@ -4,7 +4,7 @@ import { UsageError } from '../../src/errors.js';
 import { classifierAgent, buildLaunch } from '../../src/sessions/agents.js';
 import { acceptingLine, selectedLine } from '../../src/sessions/dialogs.js';
 import { inputRegion } from '../../src/sessions/send.js';
-import { nameFromPrompt, parseSize } from '../../src/sessions/spawn.js';
+import { nameFromPrompt, parseSize, worktreeOnScreen } from '../../src/sessions/spawn.js';
 import { formatAge } from '../../src/sessions/status.js';
 import { findResumeCommand, findResumeId } from '../../src/sessions/stop.js';
 import { parseKey } from '../../src/tmux/keys.js';
@@ -56,6 +56,12 @@ describe('screen helpers', () => {
     expect(TRUST[acceptingLine(TRUST, sel, 'claude-code/workspace-trust')]).toBe('   Yes, I trust this folder');
     expect(TRUST[acceptingLine(TRUST, sel, null)]).toBe('   Yes, I trust this folder');
     expect(KEEP[selectedLine(KEEP)]).toMatch(/Keep worktree/);
+  });
+
+  it("reads the worktree path from Claude Code's banner", () => {
+    const banner = [' ▐▛███▛█   Claude Code v2.1.330', '▝▜██████▀  Opus 5.5 · API Usage Billing', ' ▝▝   ▝▝   /tmp/kbx-repo-4PzPeC/.claude/worktrees/w1'];
+    expect(worktreeOnScreen(banner, 'w1')).toBe('/tmp/kbx-repo-4PzPeC/.claude/worktrees/w1');
+    expect(worktreeOnScreen(banner, 'w')).toBeNull();
   });
 
   it('reads resume ids', () => {
