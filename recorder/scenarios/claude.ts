@@ -340,6 +340,67 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'idle-question-options',
+    description: 'Idle REPL; the last message asks a question followed by a numbered list of options in prose',
+    turns: () => [
+      {
+        kind: 'text',
+        text: 'There are two ways to fix the flaky test:\n\n1. Mock the clock so the timeout is deterministic.\n2. Raise the timeout to 30 seconds and keep the real clock.\n\nWhich approach do you prefer?',
+      },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Fix the flaky test');
+      await idleAgain(ctx, 'Which approach do you prefer?');
+      await ctx.save({ state: 'question', rule: 'claude-code/idle-question', near_miss: ['claude-code/ask-user-question', 'claude-code/tool-permission'] });
+    },
+  },
+  {
+    name: 'idle-near-miss-menu',
+    description: 'Idle REPL; the last message shows a permission dialog inside a code block and ends with a statement',
+    turns: () => [
+      {
+        kind: 'text',
+        text: 'When a tool needs approval the dialog looks like this:\n\n```\nDo you want to proceed?\n❯ 1. Yes\n  2. No\n```\n\nPick an option with the arrow keys and press Enter. That is all there is to it.',
+      },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('What does the permission dialog look like?');
+      await idleAgain(ctx, 'That is all there is to it.');
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/tool-permission', 'claude-code/idle-question'] });
+    },
+  },
+  {
+    name: 'history',
+    description: 'After two long answers (banner scrolled away): idle, then a Bash permission dialog, then streaming',
+    sizes: ['120x40', '80x24', '200x50'],
+    turns: () => [
+      { kind: 'text', text: `${longProse(16)}\n\n${longProse(12)}` },
+      { kind: 'text', text: `${longProse(14)}\n\nThe summary above covers every module.` },
+      { kind: 'tool_use', name: 'Bash', text: 'Running the test suite now.', input: { command: 'npm test -- --runInBand', description: 'Run the test suite serially' } },
+      { kind: 'text', text: longProse(10), chunkDelayMs: 1500 },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Explain the parser');
+      await idleAgain(ctx, 'round-trip comments.');
+      await ctx.submit('And the cache layer?');
+      await idleAgain(ctx, 'covers every module.');
+      await ctx.save({ variant: 'idle', state: 'idle', rule: 'claude-code/idle' });
+      await ctx.submit('Run the tests');
+      await ctx.waitFor(/Do you want to proceed\?/, { what: 'the Bash permission dialog' });
+      await ctx.waitStable(600);
+      await ctx.save({ variant: 'permission', ...PERMISSION });
+      await ctx.keys('Escape');
+      await ctx.waitReady();
+      await ctx.submit('Summarise instead');
+      await ctx.waitFor((x) => isBusy(x) && /The parser reads/.test(x.split('Summarise instead')[1] ?? ''), { what: 'streaming after history' });
+      await ctx.settle(1600);
+      await ctx.save({ variant: 'working', state: 'working', rule: 'claude-code/working' });
+    },
+  },
+  {
     name: 'idle-typed',
     description: 'Idle REPL with typed but unsubmitted text in the input box',
     drive: async (ctx) => {
