@@ -49,6 +49,9 @@ export function monitorCommand(): Command {
       const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // A reader that went away (`kb monitor --watch | head -1`): stop quietly, no stack trace.
+      const onStdoutError = (): void => controller.abort('EPIPE');
+      process.stdout.on('error', onStdoutError);
       let status: MonitorStatus;
       try {
         const path = registryPath(resolveStateDir({ stateDir: globals.stateDir }), globals.sessionId ?? 'default');
@@ -68,6 +71,11 @@ export function monitorCommand(): Command {
         status = errorStatus(error);
       }
       const interrupted = status.status === 'timeout' ? status.interrupted : undefined;
+      if (interrupted === 'EPIPE') {
+        process.exitCode = ExitCode.failure;
+        await observer?.close();
+        return;
+      }
       finish(status, status.status === 'error' ? ExitCode.failure : interrupted ? (SIGNAL_EXIT[interrupted] ?? ExitCode.failure) : ExitCode.ok);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
