@@ -9,7 +9,7 @@
  *   await home.cleanup();
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,31 @@ export function claudeBin(version: ClaudeVersion): string {
       return path.join(repoRoot, 'node_modules', 'claude-code-2-1-197', 'bin', 'claude.exe');
     default:
       throw new Error(`claudeBin: unknown version ${String(version)}`);
+  }
+}
+
+/** Waits until no process has HOME=<home> in its environment (Linux /proc; elsewhere returns at once). */
+async function waitForHomeUsers(home: string, timeoutMs: number): Promise<void> {
+  const needle = Buffer.from(`HOME=${home}\0`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let users = 0;
+    let pids: string[] = [];
+    try {
+      pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+    } catch {
+      return;
+    }
+    for (const pid of pids) {
+      try {
+        const env = await readFile(`/proc/${pid}/environ`);
+        if (env.includes(needle)) users += 1;
+      } catch {
+        // gone or not readable
+      }
+    }
+    if (users === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -102,10 +127,11 @@ export async function makeClaudeHome(opts: ClaudeHomeOptions = {}): Promise<Clau
     env,
     cleanup: async () => {
       // A claude process that is still shutting down (e.g. just after kill-session) rewrites
-      // $HOME/.claude.json and so re-creates the directory: stop claude first; this also
-      // sweeps once more for a short while to catch that race.
+      // $HOME/.claude.json and its transcript, re-creating the directory. Wait (up to 10 s)
+      // until no process runs with this HOME, then remove it, and sweep once more.
+      await waitForHomeUsers(home, 10_000);
       await rm(home, { recursive: true, force: true, maxRetries: 3 });
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 3; i++) {
         await new Promise((resolve) => setTimeout(resolve, 200));
         if (existsSync(home)) await rm(home, { recursive: true, force: true, maxRetries: 3 });
       }
