@@ -24,7 +24,7 @@ export function listCommand(): Command {
       const limit = pLimit(8);
       const rows = await Promise.all(
         Object.values(registry)
-          .sort((a, b) => a.spawned_at.localeCompare(b.spawned_at) || a.name.localeCompare(b.name))
+          .sort((a, b) => String(a.spawned_at ?? '').localeCompare(String(b.spawned_at ?? '')) || a.name.localeCompare(b.name))
           .map((entry) => limit(() => sessionStatus(entry, ctx.server, rules))),
       );
       if (opts.json) printJson(rows);

@@ -16,7 +16,7 @@ export interface SessionStatus {
   pane_id: string | null;
   model: string | null;
   agent: string;
-  spawned_at: string;
+  spawned_at: string | null;
   age: string;
   age_seconds: number;
   worktree: string | null;
@@ -33,8 +33,8 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(seconds / 86_400)}d`;
 }
 
-export function ageSeconds(spawnedAt: string, now = Date.now()): number {
-  const t = Date.parse(spawnedAt);
+export function ageSeconds(spawnedAt: string | undefined, now = Date.now()): number {
+  const t = Date.parse(spawnedAt ?? '');
   return Number.isNaN(t) ? 0 : Math.max(0, Math.floor((now - t) / 1000));
 }
 
@@ -74,7 +74,7 @@ export async function sessionStatus(entry: RegistryEntry, fallback: TmuxServer, 
     pane_id: pane?.paneId ?? entry.pane_id ?? null,
     model: entry.model ?? null,
     agent: entry.agent ?? 'claude',
-    spawned_at: entry.spawned_at,
+    spawned_at: entry.spawned_at ?? null,
     age: formatAge(age),
     age_seconds: age,
     worktree: worktreeOf(entry),

@@ -18,6 +18,7 @@ export function entryServer(entry: RegistryEntry, fallback: TmuxServer): TmuxSer
 
 /** The entry's pane, or null when its session or pane is gone. */
 export async function entryPane(entry: RegistryEntry, fallback: TmuxServer): Promise<PaneInfo | null> {
+  if (typeof entry.tmux_session !== 'string' || entry.tmux_session === '') return null;
   const panes = await sessionPanes(entryServer(entry, fallback), entry.tmux_session);
   if (panes.length === 0) return null;
   if (entry.pane_id) return panes.find((p) => p.paneId === entry.pane_id) ?? null;

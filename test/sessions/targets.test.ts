@@ -90,4 +90,18 @@ describe('targets', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/invalid --name "a\.b"/);
   });
+
+  it('list and status tolerate sparse legacy entries (and keep their fields)', async () => {
+    const registry = JSON.parse(readFileSync(registryFile(), 'utf8'));
+    registry.old = { tmux_session: 'old-session', repo_dir: '/legacy' };
+    registry.bare = {};
+    writeFileSync(registryFile(), JSON.stringify(registry));
+    const list = await sb.kb(['list', '--json']);
+    expect(list.exitCode, list.stderr).toBe(0);
+    const rows = JSON.parse(list.stdout) as Record<string, unknown>[];
+    expect(rows.find((r) => r.name === 'old')).toMatchObject({ alive: false, status: 'dead', age: '0s' });
+    expect(rows.find((r) => r.name === 'bare')).toMatchObject({ alive: false, status: 'dead' });
+    expect((await sb.kb(['forget', '--name', 'old'])).exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(registryFile(), 'utf8')).bare).toEqual({ name: 'bare' });
+  });
 });
