@@ -289,7 +289,7 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
             agent: launch.agent,
             state: 'permission_approval',
             rule: 'claude-code/workspace-trust',
-            content: lastLines(ready.obs.lines),
+            content: lastLines(ready.obs.lines.filter((l) => !/^Pane is dead/.test(l))),
             hint: `the workspace trust of ${options.cwd} was never accepted: spawn again with --accept-dialogs (it runs claude there once and chooses "Yes, I trust this folder"), or run claude in that folder yourself and accept`,
           },
         };
@@ -327,7 +327,7 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
         rule: c.rule,
         content: lastLines(ready.obs.lines),
         hint: isFirstRunDialog(c.rule)
-          ? `answer it with kb send --name ${entry.name} --keys ..., or spawn again with --accept-dialogs`
+          ? `answer it with kb send --name ${entry.name} --keys ... (move to the accepting option, then Enter), or kb kill --name ${entry.name} and spawn again with --accept-dialogs`
           : `answer it with kb send --name ${entry.name} --keys ...`,
       },
     };
