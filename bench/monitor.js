@@ -131,7 +131,15 @@ async function naiveCycle(rules) {
   }
 }
 
-async function monitorCpu(stateDir) {
+/** The tmux server's CPU (% of one core) over `seconds` without a monitor: the panes' own cost. */
+async function serverBaseline(serverPid, seconds) {
+  const a = procTicks(serverPid);
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  return ((procTicks(serverPid).self - a.self) / TICK / ((performance.now() - t0) / 1000)) * 100;
+}
+
+async function monitorCpu(stateDir, serverPid) {
   const child = spawn(process.execPath, [path.join(root, 'dist/cli.js'), '--socket', socket, '--state-dir', stateDir, 'monitor', '--interval', '1', '--timeout', String(CPU_SECONDS + 15)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -141,17 +149,20 @@ async function monitorCpu(stateDir) {
   const helpers = childPids(child.pid);
   const a = procTicks(child.pid);
   const ha = helpers.map(procTicks);
+  const sa = procTicks(serverPid);
   const t0 = performance.now();
   await sleep(CPU_SECONDS * 1000);
   const b = procTicks(child.pid);
   const hb = helpers.map(procTicks);
+  const sb = procTicks(serverPid);
   const secs = (performance.now() - t0) / 1000;
   const alive = child.exitCode === null;
   child.kill('SIGTERM');
   await new Promise((r) => child.on('close', r));
   const selfPct = ((b.self - a.self) / TICK / secs) * 100;
   const helperPct = ((hb.reduce((s, h) => s + h.self, 0) - ha.reduce((s, h) => s + h.self, 0)) / TICK / secs) * 100;
-  return { selfPct, helperPct, secs, alive, out: out.trim() };
+  const serverPct = ((sb.self - sa.self) / TICK / secs) * 100;
+  return { selfPct, helperPct, serverPct, helpers: helpers.length, secs, alive, out: out.trim() };
 }
 
 async function main() {
@@ -196,7 +207,9 @@ async function main() {
     mkdirSync(path.join(stateDir, 'kage-bunshin'), { recursive: true });
     writeFileSync(path.join(stateDir, 'kage-bunshin', 'registry-default.json'), JSON.stringify(registry));
     console.error(`running the monitor over ${last} panes for ${CPU_SECONDS} s at --interval 1 ...`);
-    const cpu = CPU_SECONDS > 0 ? await monitorCpu(stateDir) : null;
+    const serverPid = Number(tmux('display-message', '-p', '#{pid}').trim());
+    const baseline = CPU_SECONDS > 0 ? await serverBaseline(serverPid, Math.max(5, CPU_SECONDS / 3)) : 0;
+    const cpu = CPU_SECONDS > 0 ? await monitorCpu(stateDir, serverPid) : null;
 
     const lines = [];
     lines.push(`tmux ${tmux('-V').trim().replace('tmux ', '')}, node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -213,7 +226,10 @@ async function main() {
     if (cpu) {
       lines.push('');
       lines.push(
-        `Real monitor (node dist/cli.js monitor --interval 1) over ${last} panes for ${cpu.secs.toFixed(1)} s: ${cpu.selfPct.toFixed(2)}% of one core (node) + ${cpu.helperPct.toFixed(2)}% (its tmux -C client) = ${(cpu.selfPct + cpu.helperPct).toFixed(2)}%${cpu.alive ? '' : ` (WARNING: it exited early: ${cpu.out})`}`,
+        `Real monitor (node dist/cli.js monitor --interval 1) over ${last} panes for ${cpu.secs.toFixed(1)} s: ${cpu.selfPct.toFixed(2)}% of one core (node) + ${cpu.helperPct.toFixed(2)}% (its ${cpu.helpers} tmux -C client process${cpu.helpers === 1 ? '' : 'es'}) = ${(cpu.selfPct + cpu.helperPct).toFixed(2)}%${cpu.alive ? '' : ` (WARNING: it exited early: ${cpu.out})`}`,
+      );
+      lines.push(
+        `tmux server meanwhile: ${cpu.serverPct.toFixed(2)}% of one core, against ${baseline.toFixed(2)}% without the monitor (the panes' own redraws): ${(cpu.serverPct - baseline).toFixed(2)}% is the server's work for the monitor.`,
       );
     }
     console.log(lines.join('\n'));
