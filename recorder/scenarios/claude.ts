@@ -111,6 +111,25 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'write-permission-large',
+    description: 'Write of a 60-line file: the preview fills the screen above the question',
+    turns: ({ repo }) => [
+      {
+        kind: 'tool_use',
+        name: 'Write',
+        input: {
+          file_path: path.join(repo, 'src/config.py'),
+          content: Array.from({ length: 60 }, (_, i) => `SETTING_${String(i + 1).padStart(2, '0')} = os.environ.get("APP_SETTING_${i + 1}", "default-${i + 1}")`).join('\n') + '\n',
+        },
+      },
+    ],
+    drive: async (ctx) => {
+      await ask(ctx, 'Create a config module', /Do you want to create/);
+      await ctx.waitStable(600);
+      await ctx.save(PERMISSION);
+    },
+  },
+  {
     name: 'edit-permission',
     description: 'Read then Edit of src/app.py: "Do you want to make this edit to app.py?"',
     sizes: BIG,
@@ -479,6 +498,42 @@ export const scenarios: ClaudeScenario[] = [
         ctx.log('approved sleep 20');
       }
       await ctx.waitFor((x) => !/Do you want to proceed\?/.test(x) && isBusy(x), { what: 'the running command' });
+      await ctx.settle(3000);
+      await ctx.save({ state: 'working', rule: 'claude-code/working' });
+    },
+  },
+  {
+    name: 'working-queued',
+    description: 'A second message typed and submitted while the first answer still streams (queued)',
+    turns: () => [{ kind: 'text', text: longProse(12), chunkDelayMs: 1500 }],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Explain how the parser works');
+      await ctx.waitFor((s) => s.includes('The parser reads') && isBusy(s), { what: 'streamed text while busy' });
+      await ctx.type('then add a section about the cache to the README');
+      await ctx.waitFor('about the cache', { what: 'the typed follow-up' });
+      await ctx.settle(300);
+      await ctx.keys('Enter');
+      await ctx.settle(1200);
+      await ctx.waitFor(isBusy, { what: 'still busy' });
+      await ctx.save({ state: 'working', rule: 'claude-code/working' });
+    },
+  },
+  {
+    name: 'working-subagent',
+    description: 'An Agent (subagent) tool call whose own request streams slowly',
+    turns: () => [
+      {
+        kind: 'tool_use',
+        name: 'Agent',
+        input: { description: 'Survey the parser code', prompt: 'Read src/ and describe how parsing works.', subagent_type: 'general-purpose' },
+      },
+      { kind: 'text', text: longProse(10), chunkDelayMs: 2000 },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Have a subagent survey the parser');
+      await ctx.waitFor((s) => /Survey the parser code/.test(s) && isBusy(s), { what: 'the running subagent' });
       await ctx.settle(3000);
       await ctx.save({ state: 'working', rule: 'claude-code/working' });
     },
