@@ -76,7 +76,9 @@ async function reserve(
       const existing = registry[name];
       if (existing) {
         const pane = await entryPane(existing, ctx.server);
-        if (pane && !pane.dead && !existing.stopped_at) {
+        // Another spawn reserved this name and is still creating its session.
+        const starting = existing.starting === true && Date.now() - Date.parse(existing.spawned_at) < 120_000;
+        if (starting || (pane && !pane.dead && !existing.stopped_at)) {
           if (explicit) {
             throw new KbError(`a session named "${name}" is already running (tmux session "${existing.tmux_session}")`, {
               hint: `pick another --name, or stop it first: kb stop --name ${name}`,
@@ -108,6 +110,7 @@ async function reserve(
         worktree_path: worktreePath,
         resume_id: null,
         stopped_at: null,
+        starting: true,
       };
       registry[name] = entry;
       return { entry, launch };
@@ -268,7 +271,7 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
     await patchEntry(ctx, entry, null);
     throw error;
   }
-  await patchEntry(ctx, entry, { pane_id: paneId });
+  await patchEntry(ctx, entry, { pane_id: paneId, starting: undefined });
   entry.pane_id = paneId;
   const ref = paneRef(entry, ctx.server, paneId, await ctx.rules());
   let ready: Ready;

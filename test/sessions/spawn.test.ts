@@ -66,6 +66,15 @@ describe('spawn', () => {
     expect(b.name).toBe('echo-fix-the-login-bug-2');
   });
 
+  it('concurrent spawns deriving the same name each get their own', async () => {
+    const results = await Promise.all(Array.from({ length: 5 }, () => sb.kb(['spawn', '--agent', 'shell', 'echo same prompt'], {}, 120_000)));
+    for (const r of results) expect(r.exitCode, r.stderr).toBe(0);
+    const names = results.map((r) => JSON.parse(r.stdout).name as string).sort();
+    expect(names).toEqual(['echo-same-prompt', 'echo-same-prompt-2', 'echo-same-prompt-3', 'echo-same-prompt-4', 'echo-same-prompt-5']);
+    expect(Object.keys(registry()).sort()).toEqual(names);
+    for (const e of Object.values(registry())) expect(e.starting).toBeUndefined();
+  }, 120_000);
+
   it('refuses bad flags with usage errors before starting anything', async () => {
     for (const [args, message] of [
       [['spawn', '--name', 'a:b', 'x'], /invalid --name "a:b"/],
