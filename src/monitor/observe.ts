@@ -11,7 +11,9 @@ import picomatch from 'picomatch';
 import { classifyScreen, type Classification } from '../classify/index.js';
 import type { RuleSet } from '../rules/load.js';
 import { normalize } from '../screen/normalize.js';
+import { classifierAgent } from '../sessions/agents.js';
 import type { Registry } from '../sessions/registry.js';
+import { entryServer } from '../sessions/target.js';
 import { sessionPane, type PaneInfo } from '../tmux/panes.js';
 import type { TmuxServer } from '../tmux/run.js';
 import type { Observation } from './decide.js';
@@ -39,9 +41,11 @@ export function monitoredEntries(registry: Registry, socket: string | undefined,
       name,
       session,
       paneId,
-      agent: typeof entry.agent === 'string' && entry.agent ? entry.agent : 'claude',
+      // The original tool ran only Claude Code; a custom command line maps to its agent's rules.
+      agent: classifierAgent(typeof entry.agent === 'string' && entry.agent ? entry.agent : 'claude'),
       stopped: typeof entry.stopped_at === 'string' && entry.stopped_at !== '',
-      server: { socket: typeof entry.socket === 'string' && entry.socket ? entry.socket : socket },
+      // The recorded socket (null: the default server); legacy entries: the global --socket.
+      server: entryServer(entry, { socket }),
     });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

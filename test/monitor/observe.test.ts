@@ -43,9 +43,11 @@ describe('monitoredEntries', () => {
       zeta: { pane_id: '%1', agent: 'shell' },
       alpha: { tmux_session: 'fix-alpha', socket: 'other' },
       beta: { pane_id: 'bogus', stopped_at: '2026-11-24T00:00:00Z' },
+      gamma: { socket: null, agent: 'my-codex-wrapper --fast' },
     });
     const all = monitoredEntries(reg, 'mine');
-    expect(all.map((e) => e.name)).toEqual(['alpha', 'beta', 'zeta']);
+    expect(all.map((e) => e.name)).toEqual(['alpha', 'beta', 'gamma', 'zeta']);
+    expect(all[2]).toMatchObject({ agent: 'shell', server: { socket: undefined } }); // null: the default server
     expect(all[0]).toMatchObject({ session: 'fix-alpha', paneId: null, agent: 'claude', server: { socket: 'other' } });
     expect(all[1]).toMatchObject({ paneId: null, stopped: true, server: { socket: 'mine' } });
     expect(monitoredEntries(reg, undefined, 'fix-*').map((e) => e.name)).toEqual(['alpha']);
