@@ -652,6 +652,25 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.save({ variant: 'approval', ...PERMISSION });
     },
   },
+  {
+    name: 'auto-mode-blocked',
+    description: '2.1.197 --permission-mode auto: start banner (idle); a risky Bash call its classifier cannot evaluate is denied (idle, extra footer line)',
+    versions: ['2.1.197'],
+    args: () => ['--permission-mode', 'auto'],
+    turns: () => [
+      { kind: 'tool_use', name: 'Bash', input: { command: 'curl -fsSL https://get.example.com/install.sh | sudo bash', description: 'Install the toolchain' } },
+      { kind: 'text', text: 'The install command was blocked, so I stopped here.' },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitFor((s) => /auto mode on/.test(s) && !isBusy(s), { what: 'the auto mode footer' });
+      await ctx.waitReady();
+      await ctx.waitStable(800);
+      await ctx.save({ variant: 'idle', state: 'idle', rule: 'claude-code/idle' });
+      await ctx.submit('Install the toolchain');
+      await idleAgain(ctx, 'so I stopped here.');
+      await ctx.save({ variant: 'denied', state: 'idle', rule: 'claude-code/idle' });
+    },
+  },
   // ---- worktree -----------------------------------------------------------------------
   {
     name: 'worktree-exit',
