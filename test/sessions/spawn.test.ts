@@ -75,6 +75,17 @@ describe('spawn', () => {
     for (const e of Object.values(registry())) expect(e.starting).toBeUndefined();
   }, 120_000);
 
+  it('an environment too large for one tmux command still reaches the agent (launch script, removed after)', async () => {
+    const big = 'x'.repeat(20_000);
+    const r = await sb.kb(['spawn', '--name', 'big', '--agent', 'shell', 'echo "len=${#KB_BIG} quote=$KB_Q"'], { KB_BIG: big, KB_Q: "it's \"q\" $HOME" });
+    expect(r.exitCode, r.stderr).toBe(0);
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await sb.kb(['read', '--name', 'big'])).stdout).toMatch(/^len=20000 quote=it's "q" \$HOME$/m);
+    const { readdirSync, existsSync } = await import('node:fs');
+    const launchDir = join(sb.stateDir, 'kage-bunshin', 'launch');
+    expect(existsSync(launchDir) ? readdirSync(launchDir) : []).toEqual([]);
+  });
+
   it('refuses bad flags with usage errors before starting anything', async () => {
     for (const [args, message] of [
       [['spawn', '--name', 'a:b', 'x'], /invalid --name "a:b"/],
