@@ -5,6 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 
 export interface PaneFacts {
   command: string;
@@ -131,7 +133,10 @@ export class PrivateTmux {
     }
   }
 
+  /** Kills the server and removes its socket file (tmux 3.3a leaves it behind after kill-server). */
   async kill(): Promise<void> {
     await this.run(['kill-server']).catch(() => undefined);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+    await rm(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${uid}`, this.socket), { force: true }).catch(() => undefined);
   }
 }
