@@ -75,6 +75,22 @@ describe('monitor against real tmux', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('reports a [y/N] confirmation as yes_no_prompt, and every pending session', async () => {
+    const yn = await server.session('confirm', `bash --norc --noprofile -c 'read -p "Overwrite the config file? [y/N] " a; exec sleep 300'`);
+    await server.waitFor(yn, /\[y\/N\]/);
+    const asking = await rmPrompt('rm-asks');
+    await state.write([
+      { name: 'b-confirm', tmux_session: 'confirm', pane_id: yn, agent: 'shell' },
+      { name: 'a-rm', tmux_session: 'rm-asks', pane_id: asking, agent: 'shell' },
+    ]);
+    const status = one((await monitor(['--timeout', '5'])).stdout);
+    expect(status).toMatchObject({ status: 'intervention_needed', name: 'a-rm', type: 'question', pending: ['a-rm', 'b-confirm'] });
+    await state.write([{ name: 'b-confirm', tmux_session: 'confirm', pane_id: yn, agent: 'shell' }]);
+    const second = one((await monitor(['--timeout', '5'])).stdout);
+    expect(second).toMatchObject({ status: 'intervention_needed', name: 'b-confirm', type: 'yes_no_prompt', rule: 'shell/yes-no' });
+    expect(second.content).toContain('Overwrite the config file? [y/N]');
+  });
+
   it('the process transport (one chained tmux per cycle) gives the same answer', async () => {
     const asking = await rmPrompt('asking');
     await state.write([{ name: 'q', tmux_session: 'asking', pane_id: asking, socket: server.socket, agent: 'shell' }]);
