@@ -37,6 +37,8 @@ export interface ClaudeScenario {
   trust?: boolean;
   /** API key already approved (default true). */
   approveKey?: boolean;
+  /** Onboarding (theme picker ...) already completed (default true). */
+  onboarding?: boolean;
   /** --dangerously-skip-permissions disclaimer already accepted (default false). */
   bypassAccepted?: boolean;
   /** Extra claude arguments. Default: `--permission-mode default` (2.1.330 otherwise starts in auto mode). */
@@ -133,6 +135,7 @@ export async function runClaudeScenario(sc: ClaudeScenario, opts: RunOptions): P
     trustDirs: sc.trust === false ? [] : [repo],
     approveKey: sc.approveKey ?? true,
     bypassAccepted: sc.bypassAccepted ?? false,
+    onboarding: sc.onboarding ?? true,
   });
   const info: ScenarioInfo = { version, repo, home: homeObj.home };
   const mock = await startMockAnthropic({ turns: sc.turns?.(info) ?? [], onRequest: sc.onRequest?.(info) });

@@ -194,6 +194,21 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'onboarding',
+    description: 'Fresh HOME without hasCompletedOnboarding: the theme picker, then the security notes',
+    sizes: BIG,
+    onboarding: false,
+    drive: async (ctx) => {
+      await ctx.waitFor(/Choose the text style/, { what: 'the theme picker' });
+      await ctx.waitStable(800);
+      await ctx.save({ variant: 'theme', state: 'question', rule: 'claude-code/onboarding' });
+      await ctx.keys('Enter');
+      await ctx.waitFor(/Press Enter to continue/, { what: 'the security notes' });
+      await ctx.waitStable(800);
+      await ctx.save({ variant: 'security', state: 'question', rule: 'claude-code/onboarding' });
+    },
+  },
+  {
     name: 'bypass-permissions',
     description: '--dangerously-skip-permissions on first use (IS_SANDBOX=1 as root): Bypass Permissions dialog',
     sizes: BIG,
