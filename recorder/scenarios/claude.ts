@@ -554,6 +554,40 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'working-background-agent',
+    description: '2.1.330 backgrounds an Agent call: the main turn ends ("Waiting for 1 background agent to finish"), the input box is free, the subagent still runs',
+    versions: ['2.1.330'],
+    sizes: BIG,
+    onRequest: () => {
+      let mainTools = 0;
+      let step = 0;
+      return (body) => {
+        if (!hasTools(body)) return undefined;
+        const n = ((body as { tools: unknown[] }).tools).length;
+        if (mainTools === 0) mainTools = n;
+        // The subagent's requests carry a smaller tool set than the main loop's.
+        if (n !== mainTools) return { kind: 'text', text: longProse(12), chunkDelayMs: 4000 };
+        step += 1;
+        if (step === 1)
+          return {
+            kind: 'tool_use',
+            name: 'Agent',
+            input: { description: 'Survey the parser code', prompt: 'Read src/ and describe how parsing works.', subagent_type: 'general-purpose' },
+          };
+        return { kind: 'text', text: 'I started a background agent to survey the parser; I will report when it finishes.' };
+      };
+    },
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Have a subagent survey the parser');
+      await ctx.waitFor((s) => /Waiting for 1 background agent/.test(s) && !isBusy(s) && /Survey the parser code\s+\d+s/.test(s), {
+        what: 'the idle input with a running background agent',
+      });
+      await ctx.settle(2500);
+      await ctx.save({ state: 'working', rule: 'claude-code/background-agent', near_miss: ['claude-code/idle'] });
+    },
+  },
+  {
     name: 'api-retry',
     description: 'HTTP 529 overloaded answers: the retry countdown',
     sizes: BIG,
