@@ -435,6 +435,26 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'idle-background-shell',
+    description: 'Turn finished while a run_in_background Bash (sleep 30) still runs: "1 shell still running" at the idle REPL',
+    turns: () => [
+      { kind: 'tool_use', name: 'Bash', input: { command: 'sleep 30', description: 'Start the dev server', run_in_background: true } },
+      { kind: 'text', text: 'The dev server is starting in the background.' },
+    ],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Start the dev server');
+      const s = await ctx.waitFor((x) => /Do you want to proceed\?/.test(x) || /starting in the background\./.test(x), { what: 'approval or the answer' });
+      if (/Do you want to proceed\?/.test(s)) {
+        await ctx.settle(400);
+        await ctx.keys('Enter');
+      }
+      await idleAgain(ctx, 'starting in the background.');
+      await ctx.waitFor(/shell still running/, { what: 'the running shell note' });
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle' });
+    },
+  },
+  {
     name: 'idle-typed',
     description: 'Idle REPL with typed but unsubmitted text in the input box',
     drive: async (ctx) => {
