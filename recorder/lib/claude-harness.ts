@@ -47,6 +47,8 @@ export interface ClaudeScenario {
   env?: Record<string, string>;
   /** Run claude from an interactive bash in the pane instead of as the pane's command. */
   shell?: boolean;
+  /** Run the real binary file directly (`claude.exe`: what pane_current_command then shows). */
+  direct?: boolean;
   /** `remain-on-exit on` for the window (to capture a dead pane). */
   remainOnExit?: boolean;
   /** Main-loop turns queued on the mock before claude starts. */
@@ -164,7 +166,7 @@ export async function runClaudeScenario(sc: ClaudeScenario, opts: RunOptions): P
     } else {
       // Through the `claude` symlink, as an npm install runs it: the pane's command is then
       // `claude` for both versions (running 2.1.197's claude.exe directly shows `claude.exe`).
-      argv = [path.join(binDir, 'claude'), ...args];
+      argv = [sc.direct ? await realpath(claudeBin(version)) : path.join(binDir, 'claude'), ...args];
     }
     sessionCounter += 1;
     pane = await tmux.newSession({

@@ -840,6 +840,22 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.save({ state: 'exited', rule: 'generic/pane-dead' });
     },
   },
+  // ---- the binary run directly: pane_current_command is claude.exe --------------------
+  {
+    name: 'direct-exe',
+    description: 'The native binary started by its real path (node_modules/.../claude.exe): pane command claude.exe; idle, then a Bash permission',
+    direct: true,
+    turns: () => [{ kind: 'tool_use', name: 'Bash', input: { command: 'rm -rf dist && mkdir dist', description: 'Recreate the dist directory' } }],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.waitStable(800);
+      await ctx.save({ variant: 'idle', state: 'idle', rule: 'claude-code/idle' });
+      await ctx.submit('Clean the build output');
+      await ctx.waitFor(/Do you want to proceed\?/, { what: 'the Bash permission dialog' });
+      await ctx.waitStable(600);
+      await ctx.save({ variant: 'permission', ...PERMISSION });
+    },
+  },
   // ---- exit ---------------------------------------------------------------------------
   {
     name: 'pane-dead',
