@@ -248,6 +248,17 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'plan-exit-noplan',
+    description: 'ExitPlanMode in plan mode without a plan file written: the short "Exit plan mode?" approval',
+    args: () => ['--permission-mode', 'plan'],
+    turns: ({ version }) => [...deferred(version, 'ExitPlanMode'), { kind: 'tool_use', name: 'ExitPlanMode', input: {} }],
+    drive: async (ctx) => {
+      await ask(ctx, 'Nothing to plan, just go ahead', /Exit plan mode\?|Would you like to proceed/);
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'permission_approval', rule: 'claude-code/plan-approval' });
+    },
+  },
+  {
     name: 'ask-single',
     description: 'AskUserQuestion with one single-select question',
     sizes: BIG,
