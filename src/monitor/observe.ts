@@ -156,20 +156,20 @@ export class Observer {
       live.push({ entry, pane });
     }
 
-    const toCapture: string[] = [];
+    const toCapture = new Set<string>();
     for (const { entry, pane } of live) {
       const cached = this.cache.get(cacheKey(key, pane.paneId, entry.agent));
       const unchanged =
         !this.options.noChangeDetection && cached !== undefined && cached.fingerprint === fingerprint(pane) && pane.windowActivity < cached.startSec;
-      if (!unchanged && !toCapture.includes(pane.paneId)) toCapture.push(pane.paneId);
+      if (!unchanged) toCapture.add(pane.paneId);
     }
     const startedAt = this.options.now();
-    const captures = await transport.capture(toCapture);
+    const captures = await transport.capture([...toCapture]);
     const capturedAt = this.options.now();
 
     for (const { entry, pane } of live) {
       const ck = cacheKey(key, pane.paneId, entry.agent);
-      if (!toCapture.includes(pane.paneId)) {
+      if (!toCapture.has(pane.paneId)) {
         const cached = this.cache.get(ck)!;
         results.set(entry, this.observation(entry, pane, cached, listedAt));
         continue;
