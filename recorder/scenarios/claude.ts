@@ -466,6 +466,17 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'idle-user-question',
+    description: "Idle REPL; the USER's prompt ended with a question mark, the answer is a statement",
+    turns: () => [{ kind: 'text', text: 'All 12 tests pass on the main branch, including the two parser tests that were flaky last week.' }],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Can you check whether the tests pass?');
+      await idleAgain(ctx, 'flaky last week.');
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/idle-question'] });
+    },
+  },
+  {
     name: 'idle-typed',
     description: 'Idle REPL with typed but unsubmitted text in the input box',
     drive: async (ctx) => {
