@@ -120,8 +120,11 @@ describe('monitor against real tmux', () => {
       { name: 'i2', tmux_session: 'i2', pane_id: two, agent: 'shell' },
       { name: 'gone', tmux_session: 'never-existed', pane_id: '%777', agent: 'shell' },
     ]);
+    const started = Date.now();
     const r = await monitor(['--interval', '5', '--timeout', '20', '--until', 'idle', '--settle', '0.5']);
     expect(one(r.stdout)).toEqual({ status: 'all_complete', sessions: 3 });
+    // Re-captured 0.5 s after the first idle frame, not at the next 5 s tick.
+    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it('counts dead, vanished and stopped sessions as exited at once', async () => {
