@@ -11,6 +11,7 @@ import { privateServer, stateDir, type PrivateServer } from './support.js';
 const PROMPT = /[$#]\s*$/m;
 let server: PrivateServer;
 let state: Awaited<ReturnType<typeof stateDir>>;
+const tempDirs: string[] = [];
 
 beforeEach(async () => {
   server = await privateServer();
@@ -19,6 +20,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await server.stop();
   await state.cleanup();
+  await Promise.all(tempDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
 function monitor(args: string[], env: Record<string, string | undefined> = {}) {
@@ -34,6 +36,7 @@ function one(stdout: string): Record<string, unknown> {
 /** A bash pane sitting at `rm -i`'s question. */
 async function rmPrompt(name: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-rm-'));
+  tempDirs.push(dir);
   await writeFile(path.join(dir, 'victim.txt'), 'x');
   const pane = await server.session(name, `bash --norc --noprofile -c 'cd ${dir} && rm -i victim.txt; exec sleep 300'`);
   await server.waitFor(pane, /rm: remove regular file 'victim.txt'\?/);
@@ -203,8 +206,8 @@ describe('monitor against real tmux', () => {
     const pane = await idleBash('x');
     await state.write([{ name: 'x', tmux_session: 'x', pane_id: pane }]);
     const empty = await mkdtemp(path.join(os.tmpdir(), 'kb-nopath-'));
+    tempDirs.push(empty);
     const r = await monitor([], { PATH: empty });
-    await rm(empty, { recursive: true });
     expect(r.exitCode).toBe(1);
     expect(one(r.stdout)).toMatchObject({ status: 'error', message: 'tmux is not installed or not on PATH' });
   });
