@@ -70,14 +70,15 @@ export function wanted(opts: RecordOptions, name: string): boolean {
 /** A private tmux server for one recording run. */
 export class RecTmux {
   readonly socket = `kb-rec-${process.pid}-${randomBytes(3).toString('hex')}`;
-  // Read when the server starts: no status line (the pane gets the full size), dead panes
+  // Read when the server starts: stays up between scenarios (no race with a server that is
+  // exiting after its last pane was killed), no status line (the pane gets the full size), dead panes
   // kept (an early exit stays visible; the pane-dead fixtures need it), a common TERM.
   private readonly conf = join(tmpdir(), `${this.socket}.conf`);
 
   constructor() {
     writeFileSync(
       this.conf,
-      ['set -g status off', 'set -g remain-on-exit on', 'set -g default-terminal tmux-256color', 'set -g history-limit 5000', ''].join('\n'),
+      ['set -g exit-empty off', 'set -g status off', 'set -g remain-on-exit on', 'set -g default-terminal tmux-256color', 'set -g history-limit 5000', ''].join('\n'),
     );
   }
 

@@ -11,6 +11,7 @@ import {
   runScenarios,
   saveFixture,
   sizeName,
+  sleep,
   versionOf,
   type FixtureMeta,
   type RecTmux,
@@ -53,6 +54,8 @@ async function startShell(t: RecTmux, size: Size, ps1: Ps1, opts: RecordOptions)
     USER: process.env.USER ?? 'root',
     LANG: 'C.UTF-8',
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    // npm would otherwise ask the registry for a newer npm and print a notice: not deterministic.
+    npm_config_update_notifier: 'false',
   };
   let argv: string[];
   if (ps1 === 'debian') {
@@ -151,7 +154,13 @@ function scenarios(ps1: Ps1): Scenario[] {
       await run(c, 'rm -i notes.txt');
       await c.t.waitFor(c.pane, /remove regular empty file 'notes\.txt'\?/, 'rm -i question');
       const out = [
-        await record(c, 'rm-i', { program: 'rm', version: coreutils(), state: 'question', rule: 'shell/question-prompt' }),
+        await record(c, 'rm-i', {
+          program: 'rm',
+          version: coreutils(),
+          state: 'question',
+          rule: 'shell/question-prompt',
+          near_miss: ['shell/prompt', 'shell/yes-no'],
+        }),
       ];
       // Answered "n": the question stays in the scrollback above a fresh prompt.
       c.t.type(c.pane, 'n');
@@ -173,7 +182,15 @@ function scenarios(ps1: Ps1): Scenario[] {
       await prep(c, 'printf "draft\\n" > draft.txt && printf "final\\n" > final.txt');
       await run(c, 'cp -i draft.txt final.txt');
       await c.t.waitFor(c.pane, /overwrite 'final\.txt'\?/, 'cp -i question');
-      return [await record(c, 'cp-i', { program: 'cp', version: coreutils(), state: 'question', rule: 'shell/question-prompt' })];
+      return [
+        await record(c, 'cp-i', {
+          program: 'cp',
+          version: coreutils(),
+          state: 'question',
+          rule: 'shell/question-prompt',
+          near_miss: ['shell/prompt', 'shell/yes-no'],
+        }),
+      ];
     }),
 
     shellScenario('ssh-keygen', ps1, async (c) => {
@@ -182,7 +199,13 @@ function scenarios(ps1: Ps1): Scenario[] {
       await run(c, 'ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519');
       await c.t.waitFor(c.pane, /Overwrite \(y\/n\)\?/, 'ssh-keygen overwrite question');
       const out = [
-        await record(c, 'ssh-keygen-overwrite', { program: 'ssh-keygen', version: sshv, state: 'yes_no_prompt', rule: 'shell/yes-no' }),
+        await record(c, 'ssh-keygen-overwrite', {
+          program: 'ssh-keygen',
+          version: sshv,
+          state: 'yes_no_prompt',
+          rule: 'shell/yes-no',
+          near_miss: ['shell/prompt', 'shell/question-prompt'],
+        }),
       ];
       c.t.type(c.pane, 'n');
       c.t.keys(c.pane, 'Enter');
@@ -200,7 +223,27 @@ function scenarios(ps1: Ps1): Scenario[] {
       await run(c, 'ssh-keygen -t ed25519 -f ./deploy_key');
       await c.t.waitFor(c.pane, /Enter passphrase \(empty for no passphrase\):/, 'ssh-keygen passphrase prompt');
       out.push(
-        await record(c, 'ssh-keygen-passphrase', { program: 'ssh-keygen', version: sshv, state: 'question', rule: 'shell/password-prompt' }),
+        await record(c, 'ssh-keygen-passphrase', {
+          program: 'ssh-keygen',
+          version: sshv,
+          state: 'question',
+          rule: 'shell/password-prompt',
+          near_miss: ['shell/field-prompt', 'shell/prompt'],
+        }),
+      );
+      // Empty passphrase twice: the key is written and the passphrase lines stay above the prompt.
+      c.t.keys(c.pane, 'Enter');
+      await c.t.waitFor(c.pane, /Enter same passphrase again:/, 'passphrase confirmation');
+      c.t.keys(c.pane, 'Enter');
+      await c.t.waitFor(c.pane, (s) => /randomart image/.test(s) && atPrompt(s), 'key written and prompt');
+      out.push(
+        await record(c, 'after-ssh-keygen-created', {
+          program: 'bash',
+          version: bashVersion(),
+          state: 'idle',
+          rule: 'shell/prompt',
+          near_miss: ['shell/password-prompt'],
+        }),
       );
       return out;
     }),
@@ -218,6 +261,7 @@ function scenarios(ps1: Ps1): Scenario[] {
           version: version('git', ['git', '--version']),
           state: 'question',
           rule: 'shell/question-prompt',
+          near_miss: ['shell/prompt', 'shell/yes-no'],
         }),
       ];
     }),
@@ -237,6 +281,7 @@ function scenarios(ps1: Ps1): Scenario[] {
         version: version('apt', ['apt-get', '--version']),
         state: 'yes_no_prompt',
         rule: 'shell/yes-no',
+        near_miss: ['shell/prompt', 'shell/question-prompt'],
       });
       c.t.type(c.pane, 'n');
       c.t.keys(c.pane, 'Enter');
@@ -248,7 +293,15 @@ function scenarios(ps1: Ps1): Scenario[] {
       const npmv = version('npm', ['npm', '--version']);
       await run(c, 'npm init');
       await c.t.waitFor(c.pane, /package name: \(project\)/, 'npm init first field', 30_000);
-      const out = [await record(c, 'npm-init-field', { program: 'npm', version: npmv, state: 'question', rule: 'shell/field-prompt' })];
+      const out = [
+        await record(c, 'npm-init-field', {
+          program: 'npm',
+          version: npmv,
+          state: 'question',
+          rule: 'shell/field-prompt',
+          near_miss: ['shell/prompt', 'shell/yes-no'],
+        }),
+      ];
       for (let i = 0; i < 15; i++) {
         const s = c.t.text(c.pane);
         if (/Is this OK\? \(yes\)/.test(s)) break;
@@ -258,7 +311,27 @@ function scenarios(ps1: Ps1): Scenario[] {
         await c.t.settle(c.pane, 300);
       }
       await c.t.waitFor(c.pane, /Is this OK\? \(yes\)/, 'npm init confirmation');
-      out.push(await record(c, 'npm-init-confirm', { program: 'npm', version: npmv, state: 'yes_no_prompt', rule: 'shell/yes-no' }));
+      out.push(
+        await record(c, 'npm-init-confirm', {
+          program: 'npm',
+          version: npmv,
+          state: 'yes_no_prompt',
+          rule: 'shell/yes-no',
+          near_miss: ['shell/field-prompt'],
+        }),
+      );
+      // Accepted: package.json is written and the shell prompt returns under the fields.
+      c.t.keys(c.pane, 'Enter');
+      await c.t.waitFor(c.pane, (s) => atPrompt(s) && !/Is this OK\? \(yes\)\s*$/.test(s.trimEnd()), 'prompt after npm init');
+      out.push(
+        await record(c, 'after-npm-init', {
+          program: 'bash',
+          version: bashVersion(),
+          state: 'idle',
+          rule: 'shell/prompt',
+          near_miss: ['shell/field-prompt', 'shell/yes-no'],
+        }),
+      );
       return out;
     }),
 
@@ -270,9 +343,43 @@ function scenarios(ps1: Ps1): Scenario[] {
         version: coreutils(),
         state: 'working',
         rule: 'shell/busy',
+        near_miss: ['shell/prompt'],
       });
       c.t.keys(c.pane, 'C-c');
       return [name];
+    }),
+
+    // Typed but not submitted: the command line is on screen, the shell still waits.
+    shellScenario('typed-not-run', ps1, async (c) => {
+      c.t.type(c.pane, 'sleep 100');
+      await c.t.waitFor(c.pane, (s) => lastLine(s).endsWith('sleep 100'), 'typed command');
+      return [
+        await record(c, 'typed-not-run', {
+          program: 'bash',
+          version: bashVersion(),
+          state: 'idle',
+          rule: 'shell/prompt',
+          near_miss: ['shell/busy'],
+        }),
+      ];
+    }),
+
+    // A nested shell exits: "exit" is printed as for a dead pane, but the outer shell lives.
+    shellScenario('nested-exit', ps1, async (c) => {
+      await run(c, 'bash');
+      await c.t.waitFor(c.pane, () => c.t.facts(c.pane).command === 'bash' && atPrompt(c.t.text(c.pane)), 'nested shell');
+      await sleep(300);
+      await run(c, 'exit');
+      await c.t.waitFor(c.pane, (s) => /^exit$/m.test(s) && atPrompt(s), 'outer prompt');
+      return [
+        await record(c, 'nested-exit', {
+          program: 'bash',
+          version: bashVersion(),
+          state: 'idle',
+          rule: 'shell/prompt',
+          near_miss: ['generic/pane-dead'],
+        }),
+      ];
     }),
 
     shellScenario('exit', ps1, async (c) => {
