@@ -41,7 +41,11 @@ let codexVersion = '';
 const version = () => (codexVersion ||= versionOf([codexBin(), '--version']));
 
 /** Idle composer: the footer hint is back and nothing says "esc to interrupt". */
-const idleFooter = (s: string) => /\? for shortcuts/.test(s) && !/esc to interrupt/.test(s);
+const idleFooter = (s: string) => {
+  // Only the bottom rows count: an answer may quote "esc to interrupt" itself.
+  const bottom = s.split('\n').filter((l) => l.trim() !== '').slice(-5).join('\n');
+  return /\? for shortcuts/.test(bottom) && !/\(\d+[smh]? • esc to interrupt\)/.test(bottom);
+};
 
 async function withCodex<T>(t: RecTmux, size: Size, opts: RecordOptions, setup: Setup, body: (r: CodexRun) => Promise<T>) {
   const mock = await startMockOpenAI({ turns: setup.turns ?? [] });
@@ -128,14 +132,16 @@ export const codexScenarios: Scenario[] = [
 
   scenario('sign-in', { provider: false }, async (r) => {
     await r.t.waitFor(r.pane, /Sign in with ChatGPT/, 'the sign-in menu', 45_000);
-    const out = [await record(r, 'sign-in', { state: 'question', rule: 'codex/sign-in' })];
+    const out = [await record(r, 'sign-in', { state: 'question', rule: 'codex/sign-in', near_miss: ['codex/api-key-entry'] })];
     // "3. Sign in another way" opens a second menu; its first entry opens the API key field.
     // (Option 1 would start a browser login: never pressed here.)
     r.t.keys(r.pane, 'Down', 'Down');
     await r.t.waitFor(r.pane, /› 3\. Sign in another way|> 3\. Sign in another way/, 'third option selected', 5_000);
     r.t.keys(r.pane, 'Enter');
     await r.t.waitFor(r.pane, /Use an OpenAI API key/, 'the "another way" menu', 10_000);
-    out.push(await record(r, 'sign-in-other', { state: 'question', rule: 'codex/sign-in' }));
+    out.push(
+      await record(r, 'sign-in-other', { state: 'question', rule: 'codex/sign-in', near_miss: ['codex/api-key-entry'] }),
+    );
     for (let i = 0; ; i++) {
       r.t.keys(r.pane, 'Enter');
       try {
@@ -145,7 +151,7 @@ export const codexScenarios: Scenario[] = [
         if (i >= 3) throw err;
       }
     }
-    out.push(await record(r, 'api-key-entry', { state: 'question', rule: 'codex/api-key-entry' }));
+    out.push(await record(r, 'api-key-entry', { state: 'question', rule: 'codex/api-key-entry', near_miss: ['codex/sign-in'] }));
     return out;
   }),
 
@@ -181,7 +187,13 @@ export const codexScenarios: Scenario[] = [
       await ready(r);
       await ask(r, 'Create the config file /etc/kb-demo.conf');
       await r.t.waitFor(r.pane, (s) => /Would you like to run the following command\?/.test(s) && /Press enter to confirm/.test(s), 'the command approval', 30_000);
-      return [await record(r, 'command-approval', { state: 'permission_approval', rule: 'codex/command-approval' })];
+      return [
+        await record(r, 'command-approval', {
+          state: 'permission_approval',
+          rule: 'codex/command-approval',
+          near_miss: ['codex/edit-approval'],
+        }),
+      ];
     },
   ),
 
@@ -203,7 +215,13 @@ export const codexScenarios: Scenario[] = [
       await ready(r);
       await ask(r, 'Add a short release checklist');
       await r.t.waitFor(r.pane, (s) => /Would you like to make the following edits\?/.test(s) && /Press enter to confirm/.test(s), 'the edit approval', 30_000);
-      return [await record(r, 'edit-approval', { state: 'permission_approval', rule: 'codex/edit-approval' })];
+      return [
+        await record(r, 'edit-approval', {
+          state: 'permission_approval',
+          rule: 'codex/edit-approval',
+          near_miss: ['codex/command-approval'],
+        }),
+      ];
     },
   ),
 
@@ -212,7 +230,7 @@ export const codexScenarios: Scenario[] = [
     await ask(r, 'Summarise the repository layout');
     await r.t.waitFor(r.pane, /esc to interrupt/, 'the working status', 20_000);
     await new Promise((ok) => setTimeout(ok, 2_500)); // let the timer tick past 0s, as users see it
-    return [await record(r, 'working', { state: 'working', rule: 'codex/working' }, false)];
+    return [await record(r, 'working', { state: 'working', rule: 'codex/working', near_miss: ['codex/idle'] }, false)];
   }),
 
   scenario(
@@ -250,7 +268,9 @@ export const codexScenarios: Scenario[] = [
         'streaming text',
         20_000,
       );
-      return [await record(r, 'working-streaming', { state: 'working', rule: 'codex/working' }, false)];
+      return [
+        await record(r, 'working-streaming', { state: 'working', rule: 'codex/working', near_miss: ['codex/idle'] }, false),
+      ];
     },
   ),
 
@@ -271,7 +291,9 @@ export const codexScenarios: Scenario[] = [
       await ask(r, 'Run the slow test suite');
       await r.t.waitFor(r.pane, (s) => /background terminal running/.test(s) && /esc to interrupt/.test(s), 'the running command', 20_000);
       await new Promise((ok) => setTimeout(ok, 2_000));
-      return [await record(r, 'working-command', { state: 'working', rule: 'codex/working' }, false)];
+      return [
+        await record(r, 'working-command', { state: 'working', rule: 'codex/working', near_miss: ['codex/idle'] }, false),
+      ];
     },
   ),
 
@@ -289,7 +311,7 @@ export const codexScenarios: Scenario[] = [
     },
     async (r) => {
       await answered(r, 'Add a --verbose flag', 'All 14 tests pass.');
-      return [await record(r, 'idle-answer', { state: 'idle', rule: 'codex/idle' })];
+      return [await record(r, 'idle-answer', { state: 'idle', rule: 'codex/idle', near_miss: ['codex/working'] })];
     },
   ),
 
@@ -334,6 +356,47 @@ export const codexScenarios: Scenario[] = [
       ];
     },
   ),
+
+  scenario(
+    'idle-near-miss-menus',
+    {
+      turns: [
+        {
+          kind: 'text',
+          text: [
+            'Here is what each Codex screen says, for your runbook:',
+            '',
+            '- A new folder asks "Trust this folder?" with "1. Trust and continue".',
+            '- A fresh install offers "1. Sign in with ChatGPT" and "Paste or type your API key".',
+            '- While busy the status reads "Working (5s • esc to interrupt)".',
+            '',
+            'None of these is on screen now.',
+          ].join('\n'),
+        },
+      ],
+    },
+    async (r) => {
+      await answered(r, 'Describe the Codex screens for the runbook', 'None of these is on screen now.');
+      return [
+        await record(r, 'idle-near-miss-menus', {
+          state: 'idle',
+          rule: 'codex/idle',
+          near_miss: ['codex/trust-folder', 'codex/sign-in', 'codex/api-key-entry', 'codex/working', 'codex/idle-question'],
+        }),
+      ];
+    },
+  ),
+
+  // Ctrl-C twice at the idle composer quits; the pane (remain-on-exit) shows what Codex printed.
+  scenario('exited', {}, async (r) => {
+    await ready(r);
+    for (let i = 0; i < 4 && !r.t.facts(r.pane).dead; i++) {
+      r.t.keys(r.pane, 'C-c');
+      await r.t.waitFor(r.pane, () => r.t.facts(r.pane).dead, 'codex to exit', 2_500).catch(() => undefined);
+    }
+    await r.t.waitFor(r.pane, () => r.t.facts(r.pane).dead, 'a dead pane', 10_000);
+    return [await record(r, 'exited', { state: 'exited', rule: 'generic/pane-dead', near_miss: ['codex/idle'] })];
+  }),
 ];
 
 export async function recordCodex(opts: RecordOptions = {}): Promise<{ recorded: string[]; failed: string[] }> {
