@@ -39,7 +39,11 @@ let geminiVersion = '';
 const version = () => (geminiVersion ||= versionOf([geminiBin(), '--version']));
 
 /** The composer is up and nothing is running (no "esc to cancel"). */
-const idleComposer = (s: string) => /Type your message/.test(s) && !/esc to cancel/.test(s);
+const idleComposer = (s: string) => {
+  // Only the rows around the composer count: an answer may quote "esc to cancel" itself.
+  const bottom = s.split('\n').filter((l) => l.trim() !== '').slice(-9).join('\n');
+  return /Type your message/.test(bottom) && !/Thinking\.\.\. \(esc to cancel|esc to cancel, \d+s\)/.test(bottom);
+};
 
 async function withGemini<T>(t: RecTmux, size: Size, opts: RecordOptions, setup: Setup, body: (r: GeminiRun) => Promise<T>) {
   const mock = await startMockGemini({ turns: setup.turns ?? [] });
@@ -108,12 +112,14 @@ async function answered(r: GeminiRun, prompt: string, tail: string): Promise<voi
 export const geminiScenarios: Scenario[] = [
   scenario('trust-folder', { trust: false }, async (r) => {
     await r.t.waitFor(r.pane, /Do you trust the files in this folder\?/, 'the trust menu', 60_000);
-    return [await record(r, 'trust-folder', { state: 'permission_approval', rule: 'gemini/trust-folder' })];
+    return [
+      await record(r, 'trust-folder', { state: 'permission_approval', rule: 'gemini/trust-folder', near_miss: ['gemini/auth-menu'] }),
+    ];
   }),
 
   scenario('auth-menu', { auth: false }, async (r) => {
     await r.t.waitFor(r.pane, /How would you like to authenticate/, 'the auth menu', 60_000);
-    return [await record(r, 'auth-menu', { state: 'question', rule: 'gemini/auth-menu' })];
+    return [await record(r, 'auth-menu', { state: 'question', rule: 'gemini/auth-menu', near_miss: ['gemini/trust-folder'] })];
   }),
 
   scenario('idle-fresh', {}, async (r) => {
@@ -137,7 +143,13 @@ export const geminiScenarios: Scenario[] = [
       await ready(r);
       await ask(r, 'Run the tests');
       await r.t.waitFor(r.pane, /Allow execution of/, 'the shell approval', 30_000);
-      return [await record(r, 'shell-approval', { state: 'permission_approval', rule: 'gemini/shell-approval' })];
+      return [
+        await record(r, 'shell-approval', {
+          state: 'permission_approval',
+          rule: 'gemini/shell-approval',
+          near_miss: ['gemini/edit-approval', 'gemini/ask-user'],
+        }),
+      ];
     },
   ),
 
@@ -157,7 +169,13 @@ export const geminiScenarios: Scenario[] = [
       await ready(r);
       await ask(r, 'Add a short release checklist');
       await r.t.waitFor(r.pane, /Apply this change\?/, 'the edit approval', 30_000);
-      return [await record(r, 'edit-approval', { state: 'permission_approval', rule: 'gemini/edit-approval' })];
+      return [
+        await record(r, 'edit-approval', {
+          state: 'permission_approval',
+          rule: 'gemini/edit-approval',
+          near_miss: ['gemini/shell-approval', 'gemini/ask-user'],
+        }),
+      ];
     },
   ),
 
@@ -188,7 +206,13 @@ export const geminiScenarios: Scenario[] = [
       await ready(r);
       await ask(r, 'Fix the flaky test');
       await r.t.waitFor(r.pane, /How should the flaky test be fixed\?/, 'the ask_user picker', 30_000);
-      return [await record(r, 'ask-user', { state: 'question', rule: 'gemini/ask-user' })];
+      return [
+        await record(r, 'ask-user', {
+          state: 'question',
+          rule: 'gemini/ask-user',
+          near_miss: ['gemini/shell-approval', 'gemini/edit-approval'],
+        }),
+      ];
     },
   ),
 
@@ -197,7 +221,7 @@ export const geminiScenarios: Scenario[] = [
     await ask(r, 'Summarise the repository layout');
     await r.t.waitFor(r.pane, /esc to cancel/, 'the working status', 20_000);
     await new Promise((ok) => setTimeout(ok, 2_500));
-    return [await record(r, 'working', { state: 'working', rule: 'gemini/working' }, false)];
+    return [await record(r, 'working', { state: 'working', rule: 'gemini/working', near_miss: ['gemini/idle'] }, false)];
   }),
 
   scenario(
@@ -225,7 +249,9 @@ export const geminiScenarios: Scenario[] = [
       await ready(r);
       await ask(r, 'Describe the repository');
       await r.t.waitFor(r.pane, (s) => /no source code/.test(s) && !/That is all there is/.test(s), 'streaming text', 20_000);
-      return [await record(r, 'working-streaming', { state: 'working', rule: 'gemini/working' }, false)];
+      return [
+        await record(r, 'working-streaming', { state: 'working', rule: 'gemini/working', near_miss: ['gemini/idle'] }, false),
+      ];
     },
   ),
 
@@ -288,6 +314,48 @@ export const geminiScenarios: Scenario[] = [
       ];
     },
   ),
+
+  scenario(
+    'idle-near-miss-menus',
+    {
+      turns: [
+        {
+          kind: 'text',
+          text: [
+            'Here is what each Gemini CLI screen says, for your runbook:',
+            '',
+            '* A new folder asks "Do you trust the files in this folder?" with "1. Trust folder".',
+            '* Without settings it asks "How would you like to authenticate for this project?".',
+            '* While busy it shows "Thinking... (esc to cancel, 5s)".',
+            '* Questions end with "Enter to select · ↑/↓ to navigate · Esc to cancel".',
+            '',
+            'None of these is on screen now.',
+          ].join('\n'),
+        },
+      ],
+    },
+    async (r) => {
+      await answered(r, 'Describe the Gemini screens for the runbook', 'None of these is on screen now.');
+      return [
+        await record(r, 'idle-near-miss-menus', {
+          state: 'idle',
+          rule: 'gemini/idle',
+          near_miss: ['gemini/trust-folder', 'gemini/auth-menu', 'gemini/working', 'gemini/ask-user', 'gemini/idle-question'],
+        }),
+      ];
+    },
+  ),
+
+  // Ctrl-C twice at the idle composer quits; the pane (remain-on-exit) shows what Gemini printed.
+  scenario('exited', {}, async (r) => {
+    await ready(r);
+    for (let i = 0; i < 4 && !r.t.facts(r.pane).dead; i++) {
+      r.t.keys(r.pane, 'C-c');
+      await r.t.waitFor(r.pane, () => r.t.facts(r.pane).dead, 'gemini to exit', 2_500).catch(() => undefined);
+    }
+    await r.t.waitFor(r.pane, () => r.t.facts(r.pane).dead, 'a dead pane', 10_000);
+    return [await record(r, 'exited', { state: 'exited', rule: 'generic/pane-dead', near_miss: ['gemini/idle'] })];
+  }),
 ];
 
 export async function recordGemini(opts: RecordOptions = {}): Promise<{ recorded: string[]; failed: string[] }> {
