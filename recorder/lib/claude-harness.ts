@@ -153,7 +153,8 @@ export async function runClaudeScenario(sc: ClaudeScenario, opts: RunOptions): P
     const env: Record<string, string> = {
       ...homeObj.env,
       ANTHROPIC_BASE_URL: mock.url,
-      PATH: `${binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      // npm/npx put node_modules/.bin (with 2.1.330's `claude`) on our PATH: keep it out of the pane.
+      PATH: [binDir, ...(process.env.PATH ?? '/usr/bin:/bin').split(':').filter((p) => p && !p.includes('node_modules'))].join(':'),
       LANG: 'C.UTF-8',
       COLORTERM: 'truecolor',
       ...sc.env,

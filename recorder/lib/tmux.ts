@@ -25,7 +25,7 @@ export class PrivateTmux {
   }
 
   /** Runs `tmux -L <socket> ...args`; rejects on a non-zero exit with tmux's stderr. */
-  run(args: string[], input?: string): Promise<string> {
+  run(args: string[], input?: string, clientPath?: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const child = execFile(
         'tmux',
@@ -36,7 +36,7 @@ export class PrivateTmux {
           timeout: 15_000,
           // The server inherits this environment: keep it minimal so that nothing from the
           // recorder's own environment (API keys, HOME ...) leaks into the agent's pane.
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color', TMUX_TMPDIR: process.env.TMUX_TMPDIR ?? '/tmp' },
+          env: { PATH: clientPath ?? process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TERM: 'xterm-256color', TMUX_TMPDIR: process.env.TMUX_TMPDIR ?? '/tmp' },
         },
         (error, stdout, stderr) => {
           if (error) reject(new Error(`tmux ${args.join(' ')}: ${stderr.trim() || error.message}`));
@@ -67,12 +67,18 @@ export class PrivateTmux {
       this.started = true;
     }
     const envArgs = Object.entries(opts.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    // tmux gives a new session the PATH of the client that creates it, whatever `-e PATH=`
+    // says: run that client with the pane's PATH.
     const pane = (
-      await this.run([
-        'new-session', '-d', '-P', '-F', '#{pane_id}',
-        '-s', opts.name, '-x', String(opts.width), '-y', String(opts.height),
-        '-c', opts.cwd, ...envArgs, ...opts.argv,
-      ])
+      await this.run(
+        [
+          'new-session', '-d', '-P', '-F', '#{pane_id}',
+          '-s', opts.name, '-x', String(opts.width), '-y', String(opts.height),
+          '-c', opts.cwd, ...envArgs, ...opts.argv,
+        ],
+        undefined,
+        opts.env.PATH,
+      )
     ).trim();
     if (!/^%\d+$/.test(pane)) throw new Error(`tmux new-session printed ${JSON.stringify(pane)}, not a pane id`);
     // Set per window before the program can exit; `-g` would race with a fast exit.

@@ -762,6 +762,21 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.save({ variant: 'denied', state: 'idle', rule: 'claude-code/idle' });
     },
   },
+  {
+    name: 'auto-mode-working',
+    description: '2.1.330 auto mode running a Bash command it allows without asking (sleep 20)',
+    versions: ['2.1.330'],
+    args: () => [],
+    turns: () => [{ kind: 'tool_use', name: 'Bash', input: { command: 'sleep 20', description: 'Wait for the dev server to come up' } }],
+    drive: async (ctx) => {
+      await ctx.waitFor((s) => /auto mode on/.test(s) && !isBusy(s), { what: 'the auto mode footer' });
+      await ctx.waitReady();
+      await ctx.submit('Start the dev server and wait for it');
+      await ctx.waitFor((s) => /sleep 20/.test(s) && isBusy(s), { what: 'the running command' });
+      await ctx.settle(3000);
+      await ctx.save({ state: 'working', rule: 'claude-code/working' });
+    },
+  },
   // ---- worktree -----------------------------------------------------------------------
   {
     name: 'worktree-exit',
@@ -894,6 +909,31 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.waitDead();
       await ctx.settle(300);
       await ctx.save({ state: 'exited', rule: 'generic/pane-dead' });
+    },
+  },
+  {
+    name: 'shell-trust-refused',
+    description: 'claude started from bash in an untrusted folder, trust refused: back at the shell prompt under the refusal',
+    shell: true,
+    trust: false,
+    drive: async (ctx) => {
+      await ctx.waitFor((x) => /[#$]\s*$/.test(lastLine(x)), { what: 'the shell prompt' });
+      await ctx.type('claude');
+      await ctx.settle(200);
+      await ctx.keys('Enter');
+      const s = await ctx.waitFor(/No, exit/, { what: 'the trust dialog' });
+      await ctx.waitStable(600);
+      if (/❯\s*(\d\.\s*)?No, exit/.test(s)) await ctx.keys('Enter');
+      else await ctx.keys('Down', 'Enter');
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const facts = await ctx.tmux.facts(ctx.pane);
+        if (facts.command === 'bash' && /[#$]\s*$/.test(lastLine(await ctx.screen()))) break;
+        if (Date.now() > deadline) throw new Error('never got back to the shell prompt');
+        await sleep(200);
+      }
+      await ctx.waitStable(600);
+      await ctx.save({ state: 'exited', rule: 'claude-code/exited' });
     },
   },
   {
