@@ -387,6 +387,66 @@ export const codexScenarios: Scenario[] = [
     },
   ),
 
+  // API errors end the turn with a "■ ..." line over the idle composer: Codex will not recover alone.
+  scenario(
+    'error-auth',
+    {
+      turns: [
+        {
+          kind: 'error',
+          status: 401,
+          type: 'invalid_api_key',
+          message: 'Incorrect API key provided: sk-mock. You can find your API key at https://platform.openai.com/account/api-keys.',
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Add a --verbose flag');
+      await r.t.waitFor(r.pane, (s) => /■ .*401/.test(s) && idleFooter(s), 'the 401 error', 30_000);
+      return [await record(r, 'error-auth', { state: 'error', rule: 'codex/error-api', near_miss: ['codex/idle'] })];
+    },
+  ),
+
+  scenario(
+    'error-quota',
+    {
+      turns: [
+        {
+          kind: 'error',
+          status: 429,
+          type: 'insufficient_quota',
+          message: 'You exceeded your current quota, please check your plan and billing details.',
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Add a --verbose flag');
+      await r.t.waitFor(r.pane, (s) => /■ Quota exceeded/.test(s) && idleFooter(s), 'the quota error', 30_000);
+      return [await record(r, 'error-quota', { state: 'error', rule: 'codex/error-api', near_miss: ['codex/idle'] })];
+    },
+  ),
+
+  // The error stays in the scrollback, but a later turn succeeded: idle again.
+  scenario(
+    'idle-after-error',
+    {
+      turns: [
+        { kind: 'error', status: 429, type: 'insufficient_quota', message: 'You exceeded your current quota.' },
+        { kind: 'text', text: 'The flag is in place and documented. All 14 tests pass.' },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Add a --verbose flag');
+      await r.t.waitFor(r.pane, (s) => /■ Quota exceeded/.test(s) && idleFooter(s), 'the quota error', 30_000);
+      await ask(r, 'Try again please');
+      await r.t.waitFor(r.pane, (s) => /All 14 tests pass\./.test(s) && idleFooter(s), 'the answer', 30_000);
+      return [await record(r, 'idle-after-error', { state: 'idle', rule: 'codex/idle', near_miss: ['codex/error-api'] })];
+    },
+  ),
+
   // Ctrl-C twice at the idle composer quits; the pane (remain-on-exit) shows what Codex printed.
   scenario('exited', {}, async (r) => {
     await ready(r);

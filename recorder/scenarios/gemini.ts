@@ -346,6 +346,38 @@ export const geminiScenarios: Scenario[] = [
     },
   ),
 
+  // A non-retryable API error ends the turn with "✕ [API Error: ...]" above the idle composer.
+  scenario(
+    'error-auth',
+    {
+      turns: [{ kind: 'error', status: 400, type: 'INVALID_ARGUMENT', message: 'API key not valid. Please pass a valid API key.' }],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Add a --verbose flag');
+      await r.t.waitFor(r.pane, (s) => /✕ \[API Error/.test(s) && idleComposer(s), 'the API error', 30_000);
+      return [await record(r, 'error-auth', { state: 'error', rule: 'gemini/error-api', near_miss: ['gemini/idle'] })];
+    },
+  ),
+
+  scenario(
+    'idle-after-error',
+    {
+      turns: [
+        { kind: 'error', status: 400, type: 'INVALID_ARGUMENT', message: 'API key not valid. Please pass a valid API key.' },
+        { kind: 'text', text: 'The flag is in place and documented. All 14 tests pass.' },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Add a --verbose flag');
+      await r.t.waitFor(r.pane, (s) => /✕ \[API Error/.test(s) && idleComposer(s), 'the API error', 30_000);
+      await ask(r, 'Try again please');
+      await r.t.waitFor(r.pane, (s) => /All 14 tests pass\./.test(s) && idleComposer(s), 'the answer', 30_000);
+      return [await record(r, 'idle-after-error', { state: 'idle', rule: 'gemini/idle', near_miss: ['gemini/error-api'] })];
+    },
+  ),
+
   // Ctrl-C twice at the idle composer quits; the pane (remain-on-exit) shows what Gemini printed.
   scenario('exited', {}, async (r) => {
     await ready(r);
