@@ -72,6 +72,15 @@ async function ready(r: CodexRun): Promise<void> {
   await r.t.settle(r.pane, 800);
 }
 
+/** Switches the composer to Plan mode (shift+tab) and waits for the footer to say so. */
+async function planMode(r: CodexRun): Promise<void> {
+  await ready(r);
+  r.t.keys(r.pane, 'BTab');
+  // (At 80 columns the footer then drops "? for shortcuts" to make room.)
+  await r.t.waitFor(r.pane, /Plan mode \(shift\+tab to cycle\)/, 'Plan mode', 10_000);
+  await r.t.settle(r.pane, 600);
+}
+
 /** Types a prompt and waits until the mock has received the agent turn it starts. */
 async function ask(r: CodexRun, prompt: string): Promise<void> {
   const before = r.mock.requests.length;
@@ -382,6 +391,84 @@ export const codexScenarios: Scenario[] = [
           state: 'idle',
           rule: 'codex/idle',
           near_miss: ['codex/trust-folder', 'codex/sign-in', 'codex/api-key-entry', 'codex/working', 'codex/idle-question'],
+        }),
+      ];
+    },
+  ),
+
+  // Plan mode (shift+tab at the composer): an idle footer variant, the request_user_input
+  // picker (only offered in Plan mode) and the "Implement this plan?" menu.
+  scenario('plan-mode-idle', {}, async (r) => {
+    await planMode(r);
+    return [await record(r, 'plan-mode-idle', { state: 'idle', rule: 'codex/idle', near_miss: ['codex/plan-approval'] })];
+  }),
+
+  scenario(
+    'ask-user',
+    {
+      turns: [
+        {
+          kind: 'function_call',
+          name: 'request_user_input',
+          arguments: {
+            questions: [
+              {
+                id: 'fix_approach',
+                header: 'Approach',
+                question: 'How should the flaky test be fixed?',
+                options: [
+                  { label: 'Retry the call (Recommended)', description: 'Keep the real network call, retry it up to 3 times.' },
+                  { label: 'Local fixture', description: 'Replace the call with a recorded response.' },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    },
+    async (r) => {
+      await planMode(r);
+      await ask(r, 'Plan how to fix the flaky test');
+      await r.t.waitFor(r.pane, (s) => /How should the flaky test be fixed\?/.test(s) && /enter to submit answer/.test(s), 'the question picker', 30_000);
+      return [
+        await record(r, 'ask-user', {
+          state: 'question',
+          rule: 'codex/ask-user',
+          near_miss: ['codex/working', 'codex/command-approval', 'codex/plan-approval'],
+        }),
+      ];
+    },
+  ),
+
+  scenario(
+    'plan-approval',
+    {
+      turns: [
+        {
+          kind: 'text',
+          text: [
+            'Here is the plan.',
+            '',
+            '<proposed_plan>',
+            '# Fix the flaky test',
+            '',
+            '1. Record the network response as a fixture.',
+            '2. Load the fixture in the test.',
+            '3. Run the suite three times to confirm.',
+            '</proposed_plan>',
+          ].join('\n'),
+        },
+      ],
+    },
+    async (r) => {
+      await planMode(r);
+      await ask(r, 'Plan how to fix the flaky test');
+      await r.t.waitFor(r.pane, (s) => /Implement this plan\?/.test(s) && /enter select/.test(s), 'the plan menu', 30_000);
+      return [
+        await record(r, 'plan-approval', {
+          state: 'permission_approval',
+          rule: 'codex/plan-approval',
+          near_miss: ['codex/command-approval', 'codex/ask-user'],
         }),
       ];
     },
