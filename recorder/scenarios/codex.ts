@@ -396,6 +396,14 @@ export const codexScenarios: Scenario[] = [
     },
   ),
 
+  // Typed but not sent: the text sits in the composer instead of the placeholder.
+  scenario('idle-unsent', {}, async (r) => {
+    await ready(r);
+    r.t.type(r.pane, 'refactor the parser into smaller functions');
+    await r.t.waitFor(r.pane, /› refactor the parser into smaller/, 'typed text', 10_000);
+    return [await record(r, 'idle-unsent', { state: 'idle', rule: 'codex/idle', near_miss: ['codex/working'] })];
+  }),
+
   // Plan mode (shift+tab at the composer): an idle footer variant, the request_user_input
   // picker (only offered in Plan mode) and the "Implement this plan?" menu.
   scenario('plan-mode-idle', {}, async (r) => {

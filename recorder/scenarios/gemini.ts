@@ -33,6 +33,8 @@ interface Setup {
   /** trust the working directory (false: the trust menu) */
   trust?: boolean;
   settings?: Record<string, unknown>;
+  /** extra command-line arguments, e.g. --yolo */
+  args?: string[];
 }
 
 let geminiVersion = '';
@@ -54,7 +56,7 @@ async function withGemini<T>(t: RecTmux, size: Size, opts: RecordOptions, setup:
     ...(setup.settings ? { settings: setup.settings } : {}),
   });
   const env = { ...home.env, GOOGLE_GEMINI_BASE_URL: mock.url };
-  const pane = t.spawn({ size, cwd: work.dir, env, argv: [geminiBin()] });
+  const pane = t.spawn({ size, cwd: work.dir, env, argv: [geminiBin(), ...(setup.args ?? [])] });
   try {
     return await body({ t, pane, size, opts, mock, work: work.dir });
   } finally {
@@ -342,6 +344,44 @@ export const geminiScenarios: Scenario[] = [
           rule: 'gemini/idle',
           near_miss: ['gemini/trust-folder', 'gemini/auth-menu', 'gemini/working', 'gemini/ask-user', 'gemini/idle-question'],
         }),
+      ];
+    },
+  ),
+
+  // Typed but not sent: the text sits in the composer, nothing runs.
+  scenario('idle-unsent', {}, async (r) => {
+    await ready(r);
+    r.t.type(r.pane, 'refactor the parser into smaller functions');
+    await r.t.waitFor(r.pane, /refactor the parser into smaller/, 'typed text', 10_000);
+    return [await record(r, 'idle-unsent', { state: 'idle', rule: 'gemini/idle', near_miss: ['gemini/working'] })];
+  }),
+
+  // --yolo: tools run without asking; the footer says so. A shell command runs under "Thinking...".
+  scenario('idle-yolo', { args: ['--yolo'] }, async (r) => {
+    await ready(r);
+    return [await record(r, 'idle-yolo', { state: 'idle', rule: 'gemini/idle' })];
+  }),
+
+  scenario(
+    'working-shell',
+    {
+      args: ['--yolo'],
+      turns: [
+        {
+          kind: 'function_call',
+          name: 'run_shell_command',
+          text: 'Running the slow suite.',
+          args: { command: 'sleep 60', description: 'Wait for the slow suite.' },
+        },
+      ],
+    },
+    async (r) => {
+      await ready(r);
+      await ask(r, 'Run the slow suite');
+      await r.t.waitFor(r.pane, (s) => /Shell sleep 60/.test(s) && /esc to cancel/.test(s), 'the running shell command', 30_000);
+      await new Promise((ok) => setTimeout(ok, 2_000));
+      return [
+        await record(r, 'working-shell', { state: 'working', rule: 'gemini/working', near_miss: ['gemini/idle', 'gemini/shell-approval'] }, false),
       ];
     },
   ),

@@ -204,7 +204,7 @@ export interface CodexHome {
  * trusted projects so the "Trust this folder?" menu is skipped for them.
  */
 export async function makeCodexHome(
-  opts: { baseUrl?: string; trustDirs?: string[]; approvalPolicy?: string; extraToml?: string } = {},
+  opts: { baseUrl?: string; trustDirs?: string[]; approvalPolicy?: string; extraToml?: string; retries?: number } = {},
 ): Promise<CodexHome> {
   const home = await mkdtemp(join(tmpdir(), 'kb-codex-home-'));
   const codexDir = join(home, '.codex');
@@ -222,8 +222,9 @@ export async function makeCodexHome(
       `base_url = "${opts.baseUrl}"`,
       'env_key = "MOCK_API_KEY"',
       'wire_api = "responses"',
-      'request_max_retries = 0',
-      'stream_max_retries = 0',
+      // 0 by default: an error turn fails at once instead of being retried with backoff.
+      `request_max_retries = ${opts.retries ?? 0}`,
+      `stream_max_retries = ${opts.retries ?? 0}`,
       '',
     ];
     for (const dir of opts.trustDirs ?? []) lines.push(`[projects."${dir}"]`, 'trust_level = "trusted"', '');
