@@ -60,7 +60,7 @@ async function withGemini<T>(t: RecTmux, size: Size, opts: RecordOptions, setup:
   try {
     return await body({ t, pane, size, opts, mock, work: work.dir });
   } finally {
-    t.kill(pane);
+    await t.kill(pane);
     await mock.close();
     await home.cleanup();
     await work.cleanup();

@@ -11,7 +11,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -181,11 +181,28 @@ export class RecTmux {
     }
   }
 
-  kill(pane: string): void {
+  /**
+   * Kills the pane and waits (up to 5 s, then SIGKILL) until every process that ran in it is
+   * gone, so that nothing still writes into a temp HOME that is about to be removed.
+   */
+  async kill(pane: string): Promise<void> {
+    let tree: number[] = [];
     try {
+      const pid = Number(this.run('display-message', '-p', '-t', pane, '#{pane_pid}').trim());
+      if (pid > 0) tree = processTree(pid);
       this.run('kill-pane', '-t', pane);
     } catch {
       /* already gone */
+    }
+    const alive = () => tree.filter((p) => existsSync(`/proc/${p}`));
+    const end = Date.now() + 5_000;
+    while (alive().length && Date.now() < end) await sleep(100);
+    for (const p of alive()) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
   }
 
@@ -197,6 +214,28 @@ export class RecTmux {
     }
     rmSync(this.conf, { force: true });
   }
+}
+
+/** `pid` and all its descendants (Linux /proc). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    out.push(p);
+    for (const c of children.get(p) ?? []) walk(c);
+  };
+  walk(pid);
+  return out;
 }
 
 /** Runs `body` with a private tmux server that is always killed afterwards (also on SIGINT). */

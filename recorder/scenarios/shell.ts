@@ -72,7 +72,7 @@ async function startShell(t: RecTmux, size: Size, ps1: Ps1, opts: RecordOptions)
   return {
     t, pane, home, project, env, size, ps1, opts,
     cleanup: async () => {
-      t.kill(pane);
+      await t.kill(pane);
       await rm(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };

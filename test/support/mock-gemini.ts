@@ -6,6 +6,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killProcessesFrom } from './mock-openai.js';
 
 export type GeminiTurn =
   | { kind: 'text'; text: string; chunkDelayMs?: number; startDelayMs?: number }
@@ -201,7 +202,13 @@ export async function makeGeminiHome(
     NO_UPDATE_NOTIFIER: '1',
     ...(opts.apiKey === false ? {} : { GEMINI_API_KEY: 'mock-gemini-key' }),
   };
-  return { home, env, cleanup: () => rm(home, { recursive: true, force: true }) };
+  const cleanup = async () => {
+    // Gemini CLI may still be writing its state into the home as it exits: end what runs
+    // from it, then retry the removal.
+    await killProcessesFrom(home);
+    await rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  };
+  return { home, env, cleanup };
 }
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
