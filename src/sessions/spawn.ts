@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, KbError, UsageError } from '../errors.js';
 import { runTmuxOk } from '../tmux/run.js';
-import { capturePane, hasSession, killSession, newSession, respawnPane } from '../tmux/session.js';
+import { capturePane, hasSession, killSession, newSession, respawnPane, sessionPanes } from '../tmux/session.js';
 import { normalize } from '../screen/normalize.js';
 import { agentBinary, buildLaunch, type AgentLaunch } from './agents.js';
 import type { SessionContext } from './context.js';
@@ -212,8 +212,13 @@ async function settleDeadScreen(ref: PaneRef, obs: Observation): Promise<Observa
     // With history: Claude Code can move its last words off the visible screen as it exits.
     const raw = await capturePane(ref.server, ref.paneId, { escapes: true, join: true, history: 200 }).catch(() => last.raw);
     const lines = [...normalize(raw).lines];
-    const settled = raw === last.raw && lines.some((l) => l.trim() !== '');
-    last = { ...obs, raw, lines };
+    // tmux marks a pane dead when its pty closes, and learns the exit status a moment later
+    // (when it reaps the child): re-read the facts until the status is there.
+    const pane = last.pane?.dead && last.pane.deadStatus === null
+      ? ((await sessionPanes(ref.server, ref.session).catch(() => [])).find((p) => p.paneId === ref.paneId) ?? last.pane)
+      : last.pane;
+    const settled = raw === last.raw && lines.some((l) => l.trim() !== '') && !(pane?.dead && pane.deadStatus === null);
+    last = { ...last, raw, lines, pane };
     if (settled) break;
   }
   return last;
