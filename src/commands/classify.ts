@@ -18,7 +18,7 @@ function readInput(file: string): string {
 
 export function classifyCommand(): Command {
   const command = new Command('classify')
-    .description('Classify recorded pane captures (raw capture-pane output, ANSI allowed); one JSON line per file')
+    .description('classify recorded pane captures (raw capture-pane output, ANSI allowed); one JSON line per file')
     .argument('<files...>', 'pane capture files, or - for standard input')
     .option('--rules <dir>', 'a directory of rule files layered over the built-in rules (repeatable)', collect, [])
     .option('--agent <name>', 'the agent that drew the screen (claude, codex, gemini, shell): selects its rules')

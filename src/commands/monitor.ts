@@ -23,7 +23,7 @@ function finish(status: MonitorStatus, exitCode: number): void {
 
 export function monitorCommand(): Command {
   const command = new Command('monitor')
-    .description('Poll every registered session and print one JSON status when one needs you, all are done, or time runs out')
+    .description('poll every registered session and print one JSON status when one needs you, all are done, or time runs out')
     .option('--interval <seconds>', 'seconds between polls', '5')
     .option('--timeout <seconds>', 'give up after this many seconds with a timeout status (0: never)', '300')
     .option('--until <what>', 'all_complete when every session has exited, or (idle) is idle or exited', 'exited')

@@ -32,7 +32,7 @@ export function unsafeRegexProblems(layerRulesList: ReturnType<typeof loadLayer>
 
 function checkCommand(): Command {
   const command = new Command('check')
-    .description('Validate rule files: YAML, schema, regexes (including catastrophic backtracking), duplicate ids')
+    .description('validate rule files: YAML, schema, regexes (including catastrophic backtracking), duplicate ids')
     .argument('[dirs...]', 'rule directories to check on top of the built-in rules')
     .action((dirs: string[]) => {
       const layers = [builtinRulesDir(), ...dirs].map(loadLayer);
@@ -59,7 +59,7 @@ interface TestOptions {
 
 function testCommand(): Command {
   const command = new Command('test')
-    .description('Run every recorded fixture through the rules and report each mismatch')
+    .description('run every recorded fixture through the rules and report each mismatch')
     .argument('[dirs...]', 'rule directories layered on the built-in rules; .pane fixtures inside them run too')
     .option('--fixtures <dir>', 'another directory of fixtures to run (repeatable)', collect, [])
     .option('--verbose', 'list every fixture, not only failures')
@@ -107,7 +107,7 @@ function testCommand(): Command {
 
 export function rulesCommand(): Command {
   return new Command('rules')
-    .description('Rule authoring kit: check rule files, run recorded fixtures')
+    .description('rule authoring kit: check rule files, run recorded fixtures')
     .addCommand(checkCommand())
     .addCommand(testCommand());
 }
