@@ -280,6 +280,34 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'ask-multi-answered',
+    description: 'Multi-select AskUserQuestion with two boxes ticked (Space), then its "Review your answers" submit page',
+    turns: () => [{ kind: 'tool_use', name: 'AskUserQuestion', input: askInput(true) }],
+    drive: async (ctx) => {
+      await ask(ctx, 'Set up observability', /Enter to select/);
+      await ctx.waitStable(600);
+      await ctx.keys('Space');
+      await ctx.waitFor(/\[✔\] Logging/, { what: 'Logging ticked' });
+      await ctx.keys('Down');
+      await ctx.settle(300);
+      await ctx.keys('Space');
+      await ctx.waitFor(/\[✔\] Metrics/, { what: 'Metrics ticked' });
+      await ctx.waitStable(600);
+      await ctx.save({ variant: 'checked', state: 'question', rule: 'claude-code/ask-user-question' });
+      // Down to "Submit" (past Tracing and the free-text row), then Enter opens the review page.
+      for (let i = 0; i < 6; i++) {
+        const s = await ctx.screen();
+        if (/❯\s*Submit/.test(s)) break;
+        await ctx.keys('Down');
+        await ctx.settle(250);
+      }
+      await ctx.keys('Enter');
+      await ctx.waitFor(/Review your answers/, { what: 'the review page' });
+      await ctx.waitStable(600);
+      await ctx.save({ variant: 'review', state: 'question', rule: 'claude-code/ask-user-question' });
+    },
+  },
+  {
     name: 'ask-two-questions',
     description: 'AskUserQuestion with two questions (tabbed header, Submit tab)',
     turns: () => [
@@ -816,6 +844,19 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.waitFor(/Keep worktree/, { what: 'the worktree exit dialog' });
       await ctx.waitStable(800);
       await ctx.save({ state: 'question', rule: 'claude-code/worktree-exit' });
+    },
+  },
+  {
+    name: 'api-retry-429',
+    description: 'HTTP 429 rate_limit_error answers: the retry countdown',
+    turns: () =>
+      Array.from({ length: 12 }, () => ({ kind: 'error', status: 429, type: 'rate_limit_error', message: 'Number of request tokens has exceeded your per-minute rate limit' }) as MockTurn),
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit('Summarise the README');
+      await ctx.waitFor(/retry|Retrying|attempt/i, { what: 'the retry notice', timeoutMs: 60_000 });
+      await ctx.settle(700);
+      await ctx.save({ state: 'working', rule: 'claude-code/api-retry' });
     },
   },
   {
