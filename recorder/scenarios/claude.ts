@@ -209,6 +209,17 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'mcp-server-approval',
+    description: 'A repo with an unapproved .mcp.json server: "New MCP server found in this project" dialog at start',
+    sizes: BIG,
+    files: { '.mcp.json': `${JSON.stringify({ mcpServers: { docs: { command: 'node', args: ['mcp/server.js'] } } }, null, 2)}\n` },
+    drive: async (ctx) => {
+      await ctx.waitFor(/MCP server/, { what: 'the MCP server dialog' });
+      await ctx.waitStable(800);
+      await ctx.save({ state: 'permission_approval', rule: 'claude-code/mcp-server' });
+    },
+  },
+  {
     name: 'bypass-permissions',
     description: '--dangerously-skip-permissions on first use (IS_SANDBOX=1 as root): Bypass Permissions dialog',
     sizes: BIG,
@@ -502,6 +513,18 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.submit('Can you check whether the tests pass?');
       await idleAgain(ctx, 'flaky last week.');
       await ctx.save({ state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/idle-question'] });
+    },
+  },
+  {
+    name: 'idle-slash-menu',
+    description: 'Idle REPL with "/co" typed: the slash-command menu drawn under the input box instead of the footer',
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.waitStable(600);
+      await ctx.type('/co');
+      await ctx.waitFor(/\/compact|\/config|\/cost/, { what: 'the command menu' });
+      await ctx.waitStable(600);
+      await ctx.save({ state: 'idle', rule: 'claude-code/idle' });
     },
   },
   {
