@@ -85,8 +85,13 @@ async function recordClaude(args: Args): Promise<number> {
   const cleanup = async () => {
     await tmux.kill();
   };
+  // On a signal: kill the server (the running scenario then fails at its next tmux call and
+  // its finally block removes its HOME and repo), skip the remaining jobs, exit 130/143.
+  let aborted: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    aborted = sig;
+    void cleanup();
+    setTimeout(() => process.exit(sig === 'SIGINT' ? 130 : 143), 15_000).unref();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -94,6 +99,7 @@ async function recordClaude(args: Args): Promise<number> {
   const failed: string[] = [];
   try {
     for (const [i, j] of jobs.entries()) {
+      if (aborted) break;
       const label = `${j.sc.name} ${j.version} ${j.size}`;
       process.stderr.write(`[${i + 1}/${jobs.length}] ${label}\n`);
       const t0 = Date.now();
@@ -112,6 +118,7 @@ async function recordClaude(args: Args): Promise<number> {
   }
   process.stderr.write(`\nsaved ${saved.length} fixture(s)${args.dryRun ? ' (dry run, nothing written)' : ` in ${path.relative(process.cwd(), outDir) || '.'}`}\n`);
   if (failed.length > 0) process.stderr.write(`failed ${failed.length}: ${failed.join('; ')}\n`);
+  if (aborted) return aborted === 'SIGINT' ? 130 : 143;
   return failed.length > 0 ? 1 : 0;
 }
 

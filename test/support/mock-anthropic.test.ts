@@ -97,6 +97,18 @@ describe('mock Anthropic Messages API', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(150);
   });
 
+  it('close() ends a slow stream at once instead of waiting for its chunk delays', async () => {
+    mock = await startMockAnthropic({ turns: [{ kind: 'text', text: 'a b c d e f g h', chunkDelayMs: 20_000 }] });
+    const res = await post(mock.url, { model: 'm', stream: true, tools, messages: [] });
+    expect(res.status).toBe(200);
+    const t0 = Date.now();
+    const reading = res.text().catch(() => 'aborted');
+    await mock.close();
+    mock = undefined;
+    await reading;
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   it('lets onRequest override and answers count_tokens', async () => {
     mock = await startMockAnthropic({ onRequest: () => ({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' }) });
     expect((await post(mock.url, { model: 'm', stream: true, tools, messages: [] })).status).toBe(401);

@@ -48,8 +48,31 @@ function newId(prefix: string): string {
   return `${prefix}_mock${Date.now().toString(36)}${idCounter.toString(36).padStart(4, '0')}`;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** A sleep that a mock's close() can cut short, so no chunk-delay timer outlives the mock. */
+interface Sleeper {
+  sleep(ms: number): Promise<void>;
+  wakeAll(): void;
+}
+
+function makeSleeper(): Sleeper {
+  const pending = new Map<NodeJS.Timeout, () => void>();
+  return {
+    sleep: (ms) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          pending.delete(timer);
+          resolve();
+        }, ms);
+        pending.set(timer, resolve);
+      }),
+    wakeAll: () => {
+      for (const [timer, wake] of pending) {
+        clearTimeout(timer);
+        wake();
+      }
+      pending.clear();
+    },
+  };
 }
 
 /** Splits text into roughly `n` pieces on word boundaries (at least one piece). */
@@ -100,6 +123,7 @@ async function writeSse(
   body: unknown,
   turn: Exclude<MockTurn, { kind: 'error' }>,
   closed: () => boolean,
+  sleep: (ms: number) => Promise<void>,
 ): Promise<void> {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -200,6 +224,8 @@ export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promi
   const queue: MockTurn[] = [...(opts.turns ?? [])];
   const requests: unknown[] = [];
   const sockets = new Set<import('node:net').Socket>();
+  const sleeper = makeSleeper();
+  let closing = false;
 
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -236,7 +262,7 @@ export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promi
         res.on('close', () => {
           isClosed = true;
         });
-        await writeSse(res, body, turn, () => isClosed);
+        await writeSse(res, body, turn, () => isClosed || closing, sleeper.sleep);
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });
@@ -263,7 +289,9 @@ export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promi
     },
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         for (const s of sockets) s.destroy();
+        sleeper.wakeAll();
         server.close(() => resolve());
       }),
   };
