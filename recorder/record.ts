@@ -7,6 +7,7 @@
  * One private tmux server per run (`tmux -L kb-rec-<pid>-<rand>`), killed at the end, on error
  * and on SIGINT/SIGTERM. Scenarios run one at a time (one agent process at a time).
  */
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClaudeVersion } from '../test/support/claude-home.js';
@@ -122,9 +123,18 @@ async function recordClaude(args: Args): Promise<number> {
   return failed.length > 0 ? 1 : 0;
 }
 
-const args = parseArgs(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const OTHERS = ['codex', 'gemini', 'shell'];
+if (argv[0] && OTHERS.includes(argv[0])) {
+  // Codex, Gemini CLI and shell screens have their own recorder (recorder/scenarios/run-others.ts);
+  // hand the whole command line over to it, under the same tsx loader.
+  const script = path.join(repoRoot, 'recorder', 'scenarios', 'run-others.ts');
+  const child = spawnSync(process.execPath, [...process.execArgv, script, ...argv], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
+const args = parseArgs(argv);
 if (args.agent !== 'claude') {
-  process.stderr.write(`record: no recorder for "${args.agent}" here (this CLI records claude; see recorder/README.md)\n`);
+  process.stderr.write(`record: unknown agent "${args.agent}" (claude, ${OTHERS.join(', ')})\n`);
   process.exit(2);
 }
 process.exitCode = await recordClaude(args);
