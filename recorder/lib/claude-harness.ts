@@ -4,6 +4,7 @@
  * claude binary of a pinned version as the command of a new session on a private tmux server.
  * The scenario drives the pane and calls `ctx.save(...)` at each screen worth keeping.
  */
+import { withNearMisses } from './near-misses.js';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -269,7 +270,7 @@ export async function runClaudeScenario(sc: ClaudeScenario, opts: RunOptions): P
             scenario: sc.name + (o.variant ? `-${o.variant}` : ''),
             state: o.state,
             rule: o.rule,
-            near_miss: o.near_miss,
+            near_miss: withNearMisses(sc.name + (o.variant ? `-${o.variant}` : ''), o.rule, o.near_miss),
             pane: { command: facts.command, dead: facts.dead },
           });
         }
