@@ -56,36 +56,44 @@ export function selectedLine(lines: readonly string[]): number {
   return -1;
 }
 
-/** Index of the first line in the window around `near` whose option text is the accepting one. */
-export function acceptingLine(lines: readonly string[], near: number, rule: string | null): number {
+/** Index of the first line within 12 lines of `near` whose option text satisfies `wanted`, or -1. */
+function optionNear(lines: readonly string[], near: number, wanted: (text: string) => boolean): number {
   const from = Math.max(0, near - 12);
   const to = Math.min(lines.length - 1, near + 12);
   for (let i = from; i <= to; i++) {
     const text = optionText(lines[i]!);
-    if (text && isAccepting(text, rule) && !(REFUSE.test(text) && !/^Yes\b/i.test(text))) return i;
+    if (text && wanted(text)) return i;
   }
   return -1;
 }
 
+/** Index of the first line in the window around `near` whose option text is the accepting one. */
+export function acceptingLine(lines: readonly string[], near: number, rule: string | null): number {
+  return optionNear(lines, near, (text) => isAccepting(text, rule) && !(REFUSE.test(text) && !/^Yes\b/i.test(text)));
+}
+
 export type AcceptResult = { ok: true } | { ok: false; reason: string };
 
-/** Moves the cursor to the accepting option (verifying each step) and presses Enter. */
-export async function acceptDialog(ref: PaneRef, first: Observation): Promise<AcceptResult> {
-  const rule = first.classification.rule;
+/**
+ * Moves the cursor, one verified step at a time, until the selected option satisfies
+ * `wanted`, then presses Enter. `locate` finds the target line from the selected one.
+ */
+async function moveToOption(
+  ref: PaneRef,
+  first: Observation,
+  wanted: (text: string) => boolean,
+  locate: (lines: readonly string[], selected: number) => number,
+): Promise<AcceptResult> {
   const look = () => observe(ref.server, ref.session, ref.paneId, ref.agent, ref.rules);
-  if (rule && ENTER_ONLY.has(rule)) {
-    await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'Enter']);
-    return { ok: true };
-  }
   let obs = first;
   for (let step = 0; step < 12; step++) {
     const sel = selectedLine(obs.lines);
     if (sel < 0) return { ok: false, reason: 'no selected option found on the dialog' };
-    if (isAccepting(optionText(obs.lines[sel]!), rule)) {
+    if (wanted(optionText(obs.lines[sel]!))) {
       await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'Enter']);
       return { ok: true };
     }
-    const target = acceptingLine(obs.lines, sel, rule);
+    const target = locate(obs.lines, sel);
     if (target < 0) return { ok: false, reason: 'no accepting option found on the dialog' };
     await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, target > sel ? 'Down' : 'Up']);
     const before = obs.raw;
@@ -98,32 +106,23 @@ export async function acceptDialog(ref: PaneRef, first: Observation): Promise<Ac
   return { ok: false, reason: 'the cursor did not reach the accepting option' };
 }
 
+/** Moves the cursor to the accepting option (verifying each step) and presses Enter. */
+export async function acceptDialog(ref: PaneRef, first: Observation): Promise<AcceptResult> {
+  const rule = first.classification.rule;
+  if (rule && ENTER_ONLY.has(rule)) {
+    await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'Enter']);
+    return { ok: true };
+  }
+  return moveToOption(
+    ref,
+    first,
+    (text) => isAccepting(text, rule),
+    (lines, sel) => acceptingLine(lines, sel, rule),
+  );
+}
+
 /** For stop: choose the option whose text matches `pattern` (e.g. "Keep worktree") and press Enter. */
 export async function chooseOption(ref: PaneRef, first: Observation, pattern: RegExp): Promise<boolean> {
-  const look = () => observe(ref.server, ref.session, ref.paneId, ref.agent, ref.rules);
-  let obs = first;
-  for (let step = 0; step < 12; step++) {
-    const sel = selectedLine(obs.lines);
-    if (sel < 0) return false;
-    if (pattern.test(optionText(obs.lines[sel]!))) {
-      await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'Enter']);
-      return true;
-    }
-    let target = -1;
-    for (let i = Math.max(0, sel - 12); i <= Math.min(obs.lines.length - 1, sel + 12); i++) {
-      if (pattern.test(optionText(obs.lines[i]!))) {
-        target = i;
-        break;
-      }
-    }
-    if (target < 0) return false;
-    await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, target > sel ? 'Down' : 'Up']);
-    const before = obs.raw;
-    for (let i = 0; i < 20; i++) {
-      await sleep(50);
-      obs = await look();
-      if (obs.raw !== before) break;
-    }
-  }
-  return false;
+  const wanted = (text: string): boolean => pattern.test(text);
+  return (await moveToOption(ref, first, wanted, (lines, sel) => optionNear(lines, sel, wanted))).ok;
 }
