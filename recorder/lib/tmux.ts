@@ -5,8 +5,13 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { matches, type Matcher } from './screen.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface PaneFacts {
   command: string;
@@ -19,9 +24,20 @@ export interface PaneFacts {
 export class PrivateTmux {
   readonly socket: string;
   private started = false;
+  /** `-f` file holding `serverOptions`, read once when the server starts. */
+  private readonly conf: string | undefined;
 
-  constructor(prefix = 'kb-rec') {
+  /**
+   * `serverOptions`: tmux commands (`set -g ...`) for the server to read at start, instead of
+   * the holder session that otherwise keeps it alive (then `set -g exit-empty off` belongs here).
+   */
+  constructor(prefix = 'kb-rec', serverOptions?: string[]) {
     this.socket = `${prefix}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    if (serverOptions) {
+      this.conf = path.join(tmpdir(), `${this.socket}.conf`);
+      writeFileSync(this.conf, [...serverOptions, ''].join('\n'));
+      this.started = true;
+    }
   }
 
   /** Runs `tmux -L <socket> ...args`; rejects on a non-zero exit with tmux's stderr. */
@@ -29,7 +45,7 @@ export class PrivateTmux {
     return new Promise((resolve, reject) => {
       const child = execFile(
         'tmux',
-        ['-L', this.socket, ...args],
+        ['-L', this.socket, ...(this.conf ? ['-f', this.conf] : []), ...args],
         {
           encoding: 'utf8',
           maxBuffer: 16 * 1024 * 1024,
@@ -51,7 +67,8 @@ export class PrivateTmux {
 
   /** New detached session running `argv` at WxH; returns the pane id. */
   async newSession(opts: {
-    name: string;
+    /** default `rec<random>` */
+    name?: string;
     width: number;
     height: number;
     cwd: string;
@@ -73,8 +90,8 @@ export class PrivateTmux {
       await this.run(
         [
           'new-session', '-d', '-P', '-F', '#{pane_id}',
-          '-s', opts.name, '-x', String(opts.width), '-y', String(opts.height),
-          '-c', opts.cwd, ...envArgs, ...opts.argv,
+          '-s', opts.name ?? `rec${randomBytes(3).toString('hex')}`, '-x', String(opts.width), '-y', String(opts.height),
+          '-c', opts.cwd, ...envArgs, '--', ...opts.argv,
         ],
         undefined,
         opts.env.PATH,
@@ -96,6 +113,63 @@ export class PrivateTmux {
   /** Plain screen text (for waiting). */
   capture(pane: string): Promise<string> {
     return this.run(['capture-pane', '-p', '-t', pane]);
+  }
+
+  /** Plain screen text with wrapped rows joined (`-J`). */
+  captureJoined(pane: string): Promise<string> {
+    return this.run(['capture-pane', '-p', '-J', '-t', pane]);
+  }
+
+  /**
+   * Polls the plain screen (every 150 ms; `joined`: wrapped rows joined) until `test` holds
+   * (a predicate may also ask tmux, e.g. for the pane's facts); rejects with the last screen
+   * after `timeoutMs`.
+   */
+  async waitFor(
+    pane: string,
+    test: Matcher | ((screen: string) => Promise<boolean>),
+    what: string,
+    timeoutMs = 30_000,
+    joined = false,
+  ): Promise<string> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = joined ? await this.captureJoined(pane) : await this.capture(pane);
+      if (typeof test === 'function' ? await test(screen) : matches(screen, test)) return screen;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+      await sleep(150);
+    }
+  }
+
+  /** Waits until the raw screen has not changed for `quietMs` (rendering settled), at most `timeoutMs`. */
+  async settle(pane: string, quietMs = 800, timeoutMs = 10_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    let last = await this.captureRaw(pane);
+    let since = Date.now();
+    while (Date.now() < end) {
+      await sleep(150);
+      const now = await this.captureRaw(pane);
+      if (now !== last) {
+        last = now;
+        since = Date.now();
+      } else if (Date.now() - since >= quietMs) return;
+    }
+  }
+
+  /** Types a prompt, waits until it shows, sends Enter alone (up to `tries` times) until `submitted`. */
+  async submit(pane: string, text: string, submitted: Matcher, tries = 3): Promise<void> {
+    await this.type(pane, text);
+    await this.waitFor(pane, (s) => s.includes(text.slice(0, 40)), `typed text "${text.slice(0, 40)}"`, 10_000);
+    await sleep(300);
+    for (let i = 0; i < tries; i++) {
+      await this.keys(pane, 'Enter');
+      try {
+        await this.waitFor(pane, submitted, 'submission', 8_000);
+        return;
+      } catch (err) {
+        if (i === tries - 1) throw err;
+      }
+    }
   }
 
   async facts(pane: string): Promise<PaneFacts> {
@@ -139,10 +213,58 @@ export class PrivateTmux {
     }
   }
 
+  /**
+   * Kills the pane and waits (up to 5 s, then SIGKILL) until every process that ran in it is
+   * gone, so that nothing still writes into a temp HOME that is about to be removed.
+   */
+  async killPaneTree(pane: string): Promise<void> {
+    let tree: number[] = [];
+    try {
+      const pid = Number((await this.run(['display-message', '-p', '-t', pane, '#{pane_pid}'])).trim());
+      if (pid > 0) tree = processTree(pid);
+      await this.run(['kill-pane', '-t', pane]);
+    } catch {
+      /* already gone */
+    }
+    const alive = () => tree.filter((p) => existsSync(`/proc/${p}`));
+    const end = Date.now() + 5_000;
+    while (alive().length && Date.now() < end) await sleep(100);
+    for (const p of alive()) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+
   /** Kills the server and removes its socket file (tmux 3.3a leaves it behind after kill-server). */
   async kill(): Promise<void> {
     await this.run(['kill-server']).catch(() => undefined);
+    if (this.conf) rmSync(this.conf, { force: true });
     const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
     await rm(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${uid}`, this.socket), { force: true }).catch(() => undefined);
   }
+}
+
+/** `pid` and all its descendants (Linux /proc). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    out.push(p);
+    for (const c of children.get(p) ?? []) walk(c);
+  };
+  walk(pid);
+  return out;
 }

@@ -3,28 +3,12 @@
  * first-run menus, approvals, busy and idle REPL. One Codex at a time, each scenario in a
  * fresh temp HOME and a fresh git working directory.
  */
+import type { PrivateTmux } from '../lib/tmux.js';
 import { codexBin, makeCodexHome, startMockOpenAI, type OpenAITurn } from '../../test/support/mock-openai.js';
-import {
-  runScenarios,
-  saveFixture,
-  sizeName,
-  tempWorkdir,
-  versionOf,
-  type FixtureMeta,
-  type RecTmux,
-  type RecordOptions,
-  type Scenario,
-  type Size,
-} from './run-others.js';
+import { agentSteps, runAgent, type AgentRun } from './agent-run.js';
+import { runScenarios, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
-interface CodexRun {
-  t: RecTmux;
-  pane: string;
-  size: Size;
-  opts: RecordOptions;
-  mock: Awaited<ReturnType<typeof startMockOpenAI>>;
-  work: string;
-}
+type CodexRun = AgentRun<Awaited<ReturnType<typeof startMockOpenAI>>>;
 
 interface Setup {
   turns?: OpenAITurn[];
@@ -47,7 +31,7 @@ const idleFooter = (s: string) => {
   return /\? for shortcuts/.test(bottom) && !/\(\d+[smh]? • esc to interrupt\)/.test(bottom);
 };
 
-async function withCodex<T>(t: RecTmux, size: Size, opts: RecordOptions, setup: Setup, body: (r: CodexRun) => Promise<T>) {
+async function withCodex(t: PrivateTmux, size: Size, opts: RecordOptions, setup: Setup, body: (r: CodexRun) => Promise<string[]>) {
   const mock = await startMockOpenAI({ turns: setup.turns ?? [] });
   const work = await tempWorkdir({ git: setup.git !== false, prefix: 'kb-rec-codex-work-' });
   const home = await makeCodexHome({
@@ -55,15 +39,7 @@ async function withCodex<T>(t: RecTmux, size: Size, opts: RecordOptions, setup: 
     trustDirs: setup.trust === false ? [] : [work.dir],
     ...(setup.extraToml ? { extraToml: setup.extraToml } : {}),
   });
-  const pane = t.spawn({ size, cwd: work.dir, env: home.env, argv: [codexBin()] });
-  try {
-    return await body({ t, pane, size, opts, mock, work: work.dir });
-  } finally {
-    await t.kill(pane);
-    await mock.close();
-    await home.cleanup();
-    await work.cleanup();
-  }
+  return runAgent(t, size, opts, { mock, work, home, argv: [codexBin()] }, body);
 }
 
 async function ready(r: CodexRun): Promise<void> {
@@ -75,7 +51,7 @@ async function ready(r: CodexRun): Promise<void> {
 /** Switches the composer to Plan mode (shift+tab) and waits for the footer to say so. */
 async function planMode(r: CodexRun): Promise<void> {
   await ready(r);
-  r.t.keys(r.pane, 'BTab');
+  await r.t.keys(r.pane, 'BTab');
   // (At 80 columns the footer then drops "? for shortcuts" to make room.)
   await r.t.waitFor(r.pane, /Plan mode \(shift\+tab to cycle\)/, 'Plan mode', 10_000);
   await r.t.settle(r.pane, 600);
@@ -87,38 +63,16 @@ async function ask(r: CodexRun, prompt: string): Promise<void> {
   await r.t.submit(r.pane, prompt, () => r.mock.requests.length > before);
 }
 
-async function record(
-  r: CodexRun,
-  base: string,
-  label: Pick<FixtureMeta, 'state' | 'rule' | 'near_miss'>,
-  settle = true,
-): Promise<string> {
-  if (settle) await r.t.settle(r.pane, 800, 8_000);
-  const raw = r.t.capture(r.pane);
-  return saveFixture(r.opts, `${base}-${sizeName(r.size)}`, raw, {
-    agent: 'codex',
-    program: 'codex',
-    version: version(),
-    size: sizeName(r.size),
-    scenario: base,
-    state: label.state,
-    rule: label.rule,
-    pane: r.t.facts(r.pane),
-    ...(label.near_miss ? { near_miss: label.near_miss } : {}),
-  });
-}
-
-const scenario = (name: string, setup: Setup, body: (r: CodexRun) => Promise<string[]>): Scenario => ({
-  name,
-  run: (t, size, opts) => withCodex(t, size, opts, setup, body),
+const { scenario, record, answered, quit } = agentSteps<CodexRun['mock'], Setup>({
+  agent: 'codex',
+  version,
+  settleMs: 800,
+  start: withCodex,
+  ready,
+  ask,
+  idle: idleFooter,
+  flatten: (s) => s.replace(/\s+/g, ' '),
 });
-
-/** Answers in prose, then waits for the idle composer under the answer's last words. */
-async function answered(r: CodexRun, prompt: string, tail: string): Promise<void> {
-  await ready(r);
-  await ask(r, prompt);
-  await r.t.waitFor(r.pane, (s) => s.replace(/\s+/g, ' ').includes(tail) && idleFooter(s), 'the answer and idle composer', 30_000);
-}
 
 const patch = (file: string) =>
   [
@@ -144,15 +98,15 @@ export const codexScenarios: Scenario[] = [
     const out = [await record(r, 'sign-in', { state: 'question', rule: 'codex/sign-in', near_miss: ['codex/api-key-entry'] })];
     // "3. Sign in another way" opens a second menu; its first entry opens the API key field.
     // (Option 1 would start a browser login: never pressed here.)
-    r.t.keys(r.pane, 'Down', 'Down');
+    await r.t.keys(r.pane, 'Down', 'Down');
     await r.t.waitFor(r.pane, /› 3\. Sign in another way|> 3\. Sign in another way/, 'third option selected', 5_000);
-    r.t.keys(r.pane, 'Enter');
+    await r.t.keys(r.pane, 'Enter');
     await r.t.waitFor(r.pane, /Use an OpenAI API key/, 'the "another way" menu', 10_000);
     out.push(
       await record(r, 'sign-in-other', { state: 'question', rule: 'codex/sign-in', near_miss: ['codex/api-key-entry'] }),
     );
     for (let i = 0; ; i++) {
-      r.t.keys(r.pane, 'Enter');
+      await r.t.keys(r.pane, 'Enter');
       try {
         await r.t.waitFor(r.pane, /Paste or type your API key/, 'the API key field', 4_000);
         break;
@@ -399,7 +353,7 @@ export const codexScenarios: Scenario[] = [
   // Typed but not sent: the text sits in the composer instead of the placeholder.
   scenario('idle-unsent', {}, async (r) => {
     await ready(r);
-    r.t.type(r.pane, 'refactor the parser into smaller functions');
+    await r.t.type(r.pane, 'refactor the parser into smaller functions');
     await r.t.waitFor(r.pane, /› refactor the parser into smaller/, 'typed text', 10_000);
     return [await record(r, 'idle-unsent', { state: 'idle', rule: 'codex/idle', near_miss: ['codex/working'] })];
   }),
@@ -544,12 +498,7 @@ export const codexScenarios: Scenario[] = [
 
   // Ctrl-C twice at the idle composer quits; the pane (remain-on-exit) shows what Codex printed.
   scenario('exited', {}, async (r) => {
-    await ready(r);
-    for (let i = 0; i < 4 && !r.t.facts(r.pane).dead; i++) {
-      r.t.keys(r.pane, 'C-c');
-      await r.t.waitFor(r.pane, () => r.t.facts(r.pane).dead, 'codex to exit', 2_500).catch(() => undefined);
-    }
-    await r.t.waitFor(r.pane, () => r.t.facts(r.pane).dead, 'a dead pane', 10_000);
+    await quit(r);
     return [await record(r, 'exited', { state: 'exited', rule: 'generic/pane-dead', near_miss: ['codex/idle'] })];
   }),
 ];

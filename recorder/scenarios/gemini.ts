@@ -3,28 +3,12 @@
  * first-run menus, tool approvals, busy and idle REPL. One Gemini CLI at a time, each
  * scenario in a fresh temp HOME and a fresh git working directory.
  */
+import type { PrivateTmux } from '../lib/tmux.js';
 import { geminiBin, makeGeminiHome, startMockGemini, type GeminiTurn } from '../../test/support/mock-gemini.js';
-import {
-  runScenarios,
-  saveFixture,
-  sizeName,
-  tempWorkdir,
-  versionOf,
-  type FixtureMeta,
-  type RecTmux,
-  type RecordOptions,
-  type Scenario,
-  type Size,
-} from './run-others.js';
+import { agentSteps, runAgent, type AgentRun } from './agent-run.js';
+import { runScenarios, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
-interface GeminiRun {
-  t: RecTmux;
-  pane: string;
-  size: Size;
-  opts: RecordOptions;
-  mock: Awaited<ReturnType<typeof startMockGemini>>;
-  work: string;
-}
+type GeminiRun = AgentRun<Awaited<ReturnType<typeof startMockGemini>>>;
 
 interface Setup {
   turns?: GeminiTurn[];
@@ -47,7 +31,7 @@ const idleComposer = (s: string) => {
   return /Type your message/.test(bottom) && !/Thinking\.\.\. \(esc to cancel|esc to cancel, \d+s\)/.test(bottom);
 };
 
-async function withGemini<T>(t: RecTmux, size: Size, opts: RecordOptions, setup: Setup, body: (r: GeminiRun) => Promise<T>) {
+async function withGemini(t: PrivateTmux, size: Size, opts: RecordOptions, setup: Setup, body: (r: GeminiRun) => Promise<string[]>) {
   const mock = await startMockGemini({ turns: setup.turns ?? [] });
   const work = await tempWorkdir({ git: true, prefix: 'kb-rec-gemini-work-' });
   const home = await makeGeminiHome({
@@ -56,15 +40,7 @@ async function withGemini<T>(t: RecTmux, size: Size, opts: RecordOptions, setup:
     ...(setup.settings ? { settings: setup.settings } : {}),
   });
   const env = { ...home.env, GOOGLE_GEMINI_BASE_URL: mock.url };
-  const pane = t.spawn({ size, cwd: work.dir, env, argv: [geminiBin(), ...(setup.args ?? [])] });
-  try {
-    return await body({ t, pane, size, opts, mock, work: work.dir });
-  } finally {
-    await t.kill(pane);
-    await mock.close();
-    await home.cleanup();
-    await work.cleanup();
-  }
+  return runAgent(t, size, opts, { mock, work, home, env, argv: [geminiBin(), ...(setup.args ?? [])] }, body);
 }
 
 async function ready(r: GeminiRun): Promise<void> {
@@ -79,37 +55,16 @@ async function ask(r: GeminiRun, prompt: string): Promise<void> {
   await r.t.submit(r.pane, prompt, () => streamed() > before);
 }
 
-async function record(
-  r: GeminiRun,
-  base: string,
-  label: Pick<FixtureMeta, 'state' | 'rule' | 'near_miss'>,
-  settle = true,
-): Promise<string> {
-  if (settle) await r.t.settle(r.pane, 1_000, 8_000);
-  const raw = r.t.capture(r.pane);
-  return saveFixture(r.opts, `${base}-${sizeName(r.size)}`, raw, {
-    agent: 'gemini',
-    program: 'gemini',
-    version: version(),
-    size: sizeName(r.size),
-    scenario: base,
-    state: label.state,
-    rule: label.rule,
-    pane: r.t.facts(r.pane),
-    ...(label.near_miss ? { near_miss: label.near_miss } : {}),
-  });
-}
-
-const scenario = (name: string, setup: Setup, body: (r: GeminiRun) => Promise<string[]>): Scenario => ({
-  name,
-  run: (t, size, opts) => withGemini(t, size, opts, setup, body),
+const { scenario, record, answered, quit } = agentSteps<GeminiRun['mock'], Setup>({
+  agent: 'gemini',
+  version,
+  settleMs: 1_000,
+  start: withGemini,
+  ready,
+  ask,
+  idle: idleComposer,
+  flatten: (s) => s.replace(/[\s│]+/g, ' '),
 });
-
-async function answered(r: GeminiRun, prompt: string, tail: string): Promise<void> {
-  await ready(r);
-  await ask(r, prompt);
-  await r.t.waitFor(r.pane, (s) => s.replace(/[\s│]+/g, ' ').includes(tail) && idleComposer(s), 'the answer and idle composer', 30_000);
-}
 
 export const geminiScenarios: Scenario[] = [
   scenario('trust-folder', { trust: false }, async (r) => {
@@ -351,7 +306,7 @@ export const geminiScenarios: Scenario[] = [
   // Typed but not sent: the text sits in the composer, nothing runs.
   scenario('idle-unsent', {}, async (r) => {
     await ready(r);
-    r.t.type(r.pane, 'refactor the parser into smaller functions');
+    await r.t.type(r.pane, 'refactor the parser into smaller functions');
     await r.t.waitFor(r.pane, /refactor the parser into smaller/, 'typed text', 10_000);
     return [await record(r, 'idle-unsent', { state: 'idle', rule: 'gemini/idle', near_miss: ['gemini/working'] })];
   }),
@@ -420,12 +375,7 @@ export const geminiScenarios: Scenario[] = [
 
   // Ctrl-C twice at the idle composer quits; the pane (remain-on-exit) shows what Gemini printed.
   scenario('exited', {}, async (r) => {
-    await ready(r);
-    for (let i = 0; i < 4 && !r.t.facts(r.pane).dead; i++) {
-      r.t.keys(r.pane, 'C-c');
-      await r.t.waitFor(r.pane, () => r.t.facts(r.pane).dead, 'gemini to exit', 2_500).catch(() => undefined);
-    }
-    await r.t.waitFor(r.pane, () => r.t.facts(r.pane).dead, 'a dead pane', 10_000);
+    await quit(r);
     return [await record(r, 'exited', { state: 'exited', rule: 'generic/pane-dead', near_miss: ['gemini/idle'] })];
   }),
 ];

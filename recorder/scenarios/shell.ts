@@ -7,23 +7,13 @@
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  runScenarios,
-  saveFixture,
-  sizeName,
-  sleep,
-  versionOf,
-  type FixtureMeta,
-  type RecTmux,
-  type RecordOptions,
-  type Scenario,
-  type Size,
-} from './run-others.js';
+import type { PrivateTmux } from '../lib/tmux.js';
+import { runScenarios, savePane, sizeName, sleep, versionOf, type Label, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
 type Ps1 = 'simple' | 'debian';
 
 interface ShellCtx {
-  t: RecTmux;
+  t: PrivateTmux;
   pane: string;
   home: string;
   project: string;
@@ -43,7 +33,7 @@ const lastLine = (screen: string) =>
 /** The shell is waiting at its prompt (`$` or `#`, the last thing on screen). */
 const atPrompt = (screen: string) => /[$#]$/.test(lastLine(screen));
 
-async function startShell(t: RecTmux, size: Size, ps1: Ps1, opts: RecordOptions): Promise<ShellCtx & { cleanup(): Promise<void> }> {
+async function startShell(t: PrivateTmux, size: Size, ps1: Ps1, opts: RecordOptions): Promise<ShellCtx & { cleanup(): Promise<void> }> {
   const home = await mkdtemp(join(tmpdir(), 'kb-rec-shell-home-'));
   const project = join(home, 'project');
   await mkdir(project);
@@ -66,13 +56,13 @@ async function startShell(t: RecTmux, size: Size, ps1: Ps1, opts: RecordOptions)
     env.PS1 = '$ ';
     argv = ['bash', '--noprofile', '--norc'];
   }
-  const pane = t.spawn({ size, cwd: project, env, argv });
+  const pane = await t.newSession({ width: size.w, height: size.h, cwd: project, env, argv });
   await t.waitFor(pane, atPrompt, 'the shell prompt', 10_000);
   await t.settle(pane, 300);
   return {
     t, pane, home, project, env, size, ps1, opts,
     cleanup: async () => {
-      await t.kill(pane);
+      await t.killPaneTree(pane);
       await rm(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
@@ -80,10 +70,10 @@ async function startShell(t: RecTmux, size: Size, ps1: Ps1, opts: RecordOptions)
 
 /** Types a command line at the prompt and presses Enter. */
 async function run(c: ShellCtx, line: string): Promise<void> {
-  c.t.type(c.pane, line);
+  await c.t.type(c.pane, line);
   // Long lines wrap: compare with the screen's rows joined.
   await c.t.waitFor(c.pane, (s) => lastLine(s).endsWith(line), `command line "${line}"`, 5_000, true);
-  c.t.keys(c.pane, 'Enter');
+  await c.t.keys(c.pane, 'Enter');
 }
 
 /** Runs a setup command line and waits for the prompt again, then clears the screen. */
@@ -109,12 +99,10 @@ const bashVersion = () => version('bash', ['bash', '--version']);
 async function record(
   c: ShellCtx,
   base: string,
-  label: Pick<FixtureMeta, 'state' | 'rule' | 'near_miss'> & { program: string; version: string },
+  label: Label & { program: string; version: string },
 ): Promise<string> {
   await c.t.settle(c.pane, 400, 5_000);
-  const raw = c.t.capture(c.pane);
-  const name = `${base}-${c.ps1}-${sizeName(c.size)}`;
-  return saveFixture(c.opts, name, raw, {
+  return savePane(c.t, c.pane, c.opts, `${base}-${c.ps1}-${sizeName(c.size)}`, {
     agent: 'shell',
     program: label.program,
     version: label.version,
@@ -122,8 +110,7 @@ async function record(
     scenario: `${base} (bash, ${c.ps1} PS1)`,
     state: label.state,
     rule: label.rule,
-    pane: c.t.facts(c.pane),
-    ...(label.near_miss ? { near_miss: label.near_miss } : {}),
+    near_miss: label.near_miss,
   });
 }
 
@@ -163,8 +150,8 @@ function scenarios(ps1: Ps1): Scenario[] {
         }),
       ];
       // Answered "n": the question stays in the scrollback above a fresh prompt.
-      c.t.type(c.pane, 'n');
-      c.t.keys(c.pane, 'Enter');
+      await c.t.type(c.pane, 'n');
+      await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, atPrompt, 'prompt after answering rm -i');
       out.push(
         await record(c, 'after-rm-i-answered', {
@@ -207,8 +194,8 @@ function scenarios(ps1: Ps1): Scenario[] {
           near_miss: ['shell/prompt', 'shell/question-prompt'],
         }),
       ];
-      c.t.type(c.pane, 'n');
-      c.t.keys(c.pane, 'Enter');
+      await c.t.type(c.pane, 'n');
+      await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, atPrompt, 'prompt after answering ssh-keygen');
       out.push(
         await record(c, 'after-ssh-keygen-answered', {
@@ -232,9 +219,9 @@ function scenarios(ps1: Ps1): Scenario[] {
         }),
       );
       // Empty passphrase twice: the key is written and the passphrase lines stay above the prompt.
-      c.t.keys(c.pane, 'Enter');
+      await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, /Enter same passphrase again:/, 'passphrase confirmation');
-      c.t.keys(c.pane, 'Enter');
+      await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, (s) => /randomart image/.test(s) && atPrompt(s), 'key written and prompt');
       out.push(
         await record(c, 'after-ssh-keygen-created', {
@@ -283,8 +270,8 @@ function scenarios(ps1: Ps1): Scenario[] {
         rule: 'shell/yes-no',
         near_miss: ['shell/prompt', 'shell/question-prompt'],
       });
-      c.t.type(c.pane, 'n');
-      c.t.keys(c.pane, 'Enter');
+      await c.t.type(c.pane, 'n');
+      await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, /Abort\./, 'apt-get abort');
       return [name];
     }),
@@ -303,10 +290,10 @@ function scenarios(ps1: Ps1): Scenario[] {
         }),
       ];
       for (let i = 0; i < 15; i++) {
-        const s = c.t.text(c.pane);
+        const s = await c.t.capture(c.pane);
         if (/Is this OK\? \(yes\)/.test(s)) break;
         const before = s;
-        c.t.keys(c.pane, 'Enter');
+        await c.t.keys(c.pane, 'Enter');
         await c.t.waitFor(c.pane, (x) => x !== before, 'next npm init field', 10_000);
         await c.t.settle(c.pane, 300);
       }
@@ -321,7 +308,7 @@ function scenarios(ps1: Ps1): Scenario[] {
         }),
       );
       // Accepted: package.json is written and the shell prompt returns under the fields.
-      c.t.keys(c.pane, 'Enter');
+      await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, (s) => atPrompt(s) && !/Is this OK\? \(yes\)\s*$/.test(s.trimEnd()), 'prompt after npm init');
       out.push(
         await record(c, 'after-npm-init', {
@@ -337,7 +324,7 @@ function scenarios(ps1: Ps1): Scenario[] {
 
     shellScenario('sleep', ps1, async (c) => {
       await run(c, 'sleep 100');
-      await c.t.waitFor(c.pane, () => c.t.facts(c.pane).command === 'sleep', 'sleep running', 5_000);
+      await c.t.waitFor(c.pane, async () => (await c.t.facts(c.pane)).command === 'sleep', 'sleep running', 5_000);
       const name = await record(c, 'sleep-busy', {
         program: 'sleep',
         version: coreutils(),
@@ -345,13 +332,13 @@ function scenarios(ps1: Ps1): Scenario[] {
         rule: 'shell/busy',
         near_miss: ['shell/prompt'],
       });
-      c.t.keys(c.pane, 'C-c');
+      await c.t.keys(c.pane, 'C-c');
       return [name];
     }),
 
     // Typed but not submitted: the command line is on screen, the shell still waits.
     shellScenario('typed-not-run', ps1, async (c) => {
-      c.t.type(c.pane, 'sleep 100');
+      await c.t.type(c.pane, 'sleep 100');
       await c.t.waitFor(c.pane, (s) => lastLine(s).endsWith('sleep 100'), 'typed command');
       return [
         await record(c, 'typed-not-run', {
@@ -367,7 +354,11 @@ function scenarios(ps1: Ps1): Scenario[] {
     // A nested shell exits: "exit" is printed as for a dead pane, but the outer shell lives.
     shellScenario('nested-exit', ps1, async (c) => {
       await run(c, 'bash');
-      await c.t.waitFor(c.pane, () => c.t.facts(c.pane).command === 'bash' && atPrompt(c.t.text(c.pane)), 'nested shell');
+      await c.t.waitFor(
+        c.pane,
+        async () => (await c.t.facts(c.pane)).command === 'bash' && atPrompt(await c.t.capture(c.pane)),
+        'nested shell',
+      );
       await sleep(300);
       await run(c, 'exit');
       await c.t.waitFor(c.pane, (s) => /^exit$/m.test(s) && atPrompt(s), 'outer prompt');
@@ -385,7 +376,7 @@ function scenarios(ps1: Ps1): Scenario[] {
     shellScenario('exit', ps1, async (c) => {
       await prep(c, 'ls -la', false);
       await run(c, 'exit');
-      await c.t.waitFor(c.pane, () => c.t.facts(c.pane).dead, 'dead pane', 5_000);
+      await c.t.waitFor(c.pane, async () => (await c.t.facts(c.pane)).dead, 'dead pane', 5_000);
       return [
         await record(c, 'pane-dead', {
           program: 'bash',

@@ -1,0 +1,107 @@
+/**
+ * What the Codex and Gemini CLI scenarios share: one agent in a pane of the private tmux
+ * server with its mock API, temp HOME and working directory (all removed afterwards, pass or
+ * fail), and the steps every scenario takes on it: save a screen, ask and wait for the
+ * answer, quit with Ctrl-C.
+ */
+import type { PrivateTmux } from '../lib/tmux.js';
+import { savePane, sizeName, type Label, type RecordOptions, type Scenario, type Size } from './run-others.js';
+
+export interface AgentRun<M> {
+  t: PrivateTmux;
+  pane: string;
+  size: Size;
+  opts: RecordOptions;
+  mock: M;
+  work: string;
+}
+
+/** What one agent needs besides its pane: started before it, in this order by the caller. */
+export interface AgentParts<M> {
+  mock: M & { close(): Promise<void> };
+  work: { dir: string; cleanup(): Promise<unknown> };
+  home: { env: Record<string, string>; cleanup(): Promise<void> };
+  /** the pane's environment (default home.env) */
+  env?: Record<string, string>;
+  argv: string[];
+}
+
+/** Starts the agent in a new pane, runs `body`, then ends the pane, the mock, HOME and the workdir. */
+export async function runAgent<M, T>(
+  t: PrivateTmux,
+  size: Size,
+  opts: RecordOptions,
+  parts: AgentParts<M>,
+  body: (r: AgentRun<M>) => Promise<T>,
+): Promise<T> {
+  const { mock, work, home } = parts;
+  const pane = await t.newSession({ width: size.w, height: size.h, cwd: work.dir, env: parts.env ?? home.env, argv: parts.argv });
+  try {
+    return await body({ t, pane, size, opts, mock, work: work.dir });
+  } finally {
+    await t.killPaneTree(pane);
+    await mock.close();
+    await home.cleanup();
+    await work.cleanup();
+  }
+}
+
+export interface AgentKit<M, S> {
+  agent: 'codex' | 'gemini';
+  version(): string;
+  /** quiet time before a screen is saved */
+  settleMs: number;
+  start(t: PrivateTmux, size: Size, opts: RecordOptions, setup: S, body: (r: AgentRun<M>) => Promise<string[]>): Promise<string[]>;
+  /** waits for the idle composer of a fresh session */
+  ready(r: AgentRun<M>): Promise<void>;
+  /** submits a prompt and waits until the mock has it */
+  ask(r: AgentRun<M>, prompt: string): Promise<void>;
+  /** the composer is idle on this screen */
+  idle(screen: string): boolean;
+  /** the screen flattened for finding an answer's last words (wrapping, borders) */
+  flatten(screen: string): string;
+}
+
+/** The scenario steps built on one agent's kit. */
+export function agentSteps<M, S>(kit: AgentKit<M, S>) {
+  const name = kit.agent;
+  return {
+    scenario: (scenarioName: string, setup: S, body: (r: AgentRun<M>) => Promise<string[]>): Scenario => ({
+      name: scenarioName,
+      run: (t, size, opts) => kit.start(t, size, opts, setup, body),
+    }),
+
+    /** Saves the screen as `<base>-<WxH>` (after it settles, unless `settle` is false). */
+    async record(r: AgentRun<M>, base: string, label: Label, settle = true): Promise<string> {
+      if (settle) await r.t.settle(r.pane, kit.settleMs, 8_000);
+      return savePane(r.t, r.pane, r.opts, `${base}-${sizeName(r.size)}`, {
+        agent: name,
+        program: name,
+        version: kit.version(),
+        size: sizeName(r.size),
+        scenario: base,
+        state: label.state,
+        rule: label.rule,
+        near_miss: label.near_miss,
+      });
+    },
+
+    /** Answers in prose, then waits for the idle composer under the answer's last words. */
+    async answered(r: AgentRun<M>, prompt: string, tail: string): Promise<void> {
+      await kit.ready(r);
+      await kit.ask(r, prompt);
+      await r.t.waitFor(r.pane, (s) => kit.flatten(s).includes(tail) && kit.idle(s), 'the answer and idle composer', 30_000);
+    },
+
+    /** Ctrl-C (up to four times) at the idle composer until the agent quits, then a dead pane. */
+    async quit(r: AgentRun<M>): Promise<void> {
+      const dead = async () => (await r.t.facts(r.pane)).dead;
+      await kit.ready(r);
+      for (let i = 0; i < 4 && !(await r.t.facts(r.pane)).dead; i++) {
+        await r.t.keys(r.pane, 'C-c');
+        await r.t.waitFor(r.pane, dead, `${name} to exit`, 2_500).catch(() => undefined);
+      }
+      await r.t.waitFor(r.pane, dead, 'a dead pane', 10_000);
+    },
+  };
+}
