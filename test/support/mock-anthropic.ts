@@ -16,8 +16,8 @@
  *
  * Binds 127.0.0.1 only, on a free port.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { sendJson, startMockServer, startSse, type MockServer } from './mock-server.js';
 
 export type MockTurn =
   | { kind: 'text'; text: string; chunkDelayMs?: number }
@@ -46,33 +46,6 @@ let idCounter = 0;
 function newId(prefix: string): string {
   idCounter += 1;
   return `${prefix}_mock${Date.now().toString(36)}${idCounter.toString(36).padStart(4, '0')}`;
-}
-
-/** A sleep that a mock's close() can cut short, so no chunk-delay timer outlives the mock. */
-interface Sleeper {
-  sleep(ms: number): Promise<void>;
-  wakeAll(): void;
-}
-
-function makeSleeper(): Sleeper {
-  const pending = new Map<NodeJS.Timeout, () => void>();
-  return {
-    sleep: (ms) =>
-      new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          pending.delete(timer);
-          resolve();
-        }, ms);
-        pending.set(timer, resolve);
-      }),
-    wakeAll: () => {
-      for (const [timer, wake] of pending) {
-        clearTimeout(timer);
-        wake();
-      }
-      pending.clear();
-    },
-  };
 }
 
 /** Splits text into roughly `n` pieces on word boundaries (at least one piece). */
@@ -120,20 +93,19 @@ function blocksOf(turn: Exclude<MockTurn, { kind: 'error' }>): Block[] {
 
 async function writeSse(
   res: http.ServerResponse,
+  server: MockServer,
   body: unknown,
   turn: Exclude<MockTurn, { kind: 'error' }>,
-  closed: () => boolean,
-  sleep: (ms: number) => Promise<void>,
 ): Promise<void> {
-  res.writeHead(200, {
+  const sse = startSse(res, server, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'request-id': newId('req'),
   });
-  const send = (event: string, data: unknown) => {
-    if (!closed()) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  };
+  const send = (event: string, data: unknown) => sse.send(data, event);
+  const closed = sse.closed;
+  const sleep = server.sleep;
   const delay = turn.kind === 'text' ? (turn.chunkDelayMs ?? 0) : 0;
   const blocks = blocksOf(turn);
   send('message_start', {
@@ -178,7 +150,7 @@ async function writeSse(
   const stop_reason = blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn';
   send('message_delta', { type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: outputTokens } });
   send('message_stop', { type: 'message_stop' });
-  if (!closed()) res.end();
+  sse.end();
 }
 
 /** Non-streaming answer (stream: false), for completeness. */
@@ -211,39 +183,22 @@ function writeError(res: http.ServerResponse, turn: Extract<MockTurn, { kind: 'e
   res.end(JSON.stringify({ type: 'error', error: { type: turn.type, message: turn.message } }));
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promise<MockAnthropic> {
   const queue: MockTurn[] = [...(opts.turns ?? [])];
-  const requests: unknown[] = [];
-  const sockets = new Set<import('node:net').Socket>();
-  const sleeper = makeSleeper();
-  let closing = false;
-
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      const raw = await readBody(req);
-      let body: unknown = undefined;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = raw;
-      }
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      if (req.method === 'POST' && path.endsWith('/v1/messages/count_tokens')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ input_tokens: 120 }));
+  const server = await startMockServer(
+    {
+      onError: (res, error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: String(error) } }));
+      },
+    },
+    async ({ method, path, body }, res, server) => {
+      if (method === 'POST' && path.endsWith('/v1/messages/count_tokens')) {
+        sendJson(res, 200, { input_tokens: 120 });
         return;
       }
-      if (req.method === 'POST' && path.endsWith('/v1/messages')) {
-        requests.push(body);
+      if (method === 'POST' && path.endsWith('/v1/messages')) {
+        server.requests.push(body);
         let turn = opts.onRequest?.(body);
         if (!turn) {
           if (isSideCall(body)) turn = { kind: 'text', text: SIDE_CALL_TEXT };
@@ -258,41 +213,18 @@ export async function startMockAnthropic(opts: MockAnthropicOptions = {}): Promi
           writeJson(res, body, turn);
           return;
         }
-        let isClosed = false;
-        res.on('close', () => {
-          isClosed = true;
-        });
-        await writeSse(res, body, turn, () => isClosed || closing, sleeper.sleep);
+        await writeSse(res, server, body, turn);
         return;
       }
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `mock: no route ${req.method} ${path}` } }));
-    })().catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: String(error) } }));
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+      sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `mock: no route ${method} ${path}` } });
+    },
+  );
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
+    url: server.origin,
+    requests: server.requests,
     push: (...turns: MockTurn[]) => {
       queue.push(...turns);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        closing = true;
-        for (const s of sockets) s.destroy();
-        sleeper.wakeAll();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

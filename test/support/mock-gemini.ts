@@ -1,12 +1,13 @@
 // A scriptable stand-in for the Gemini API (generativelanguage v1beta), enough to drive the
 // real Gemini CLI offline. The CLI POSTs `models/<m>:streamGenerateContent?alt=sse` for agent
 // turns and `models/<m>:generateContent` for side calls (model routing, next-speaker checks).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killProcessesFrom } from './mock-openai.js';
+import { sendJson, startMockServer, startSse, type MockServer } from './mock-server.js';
 
 export type GeminiTurn =
   | { kind: 'text'; text: string; chunkDelayMs?: number; startDelayMs?: number }
@@ -31,17 +32,6 @@ export interface MockGeminiOptions {
   onRequest?: (body: unknown) => GeminiTurn | undefined;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((ok, fail) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => ok(Buffer.concat(parts).toString('utf8')));
-    req.on('error', fail);
-  });
-}
-
 function chunkText(text: string): string[] {
   const words = text.match(/\S+\s*|\s+/g) ?? [text];
   const out: string[] = [];
@@ -61,9 +51,10 @@ function candidate(parts: unknown[], finish: boolean) {
   };
 }
 
-async function streamTurn(res: ServerResponse, turn: Exclude<GeminiTurn, { kind: 'error' }>) {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\r\n\r\n`);
+async function streamTurn(res: ServerResponse, server: MockServer, turn: Exclude<GeminiTurn, { kind: 'error' }>) {
+  const sse = startSse(res, server, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, '\r\n');
+  const send = (obj: unknown) => sse.send(obj);
+  const sleep = server.sleep;
   if (turn.startDelayMs) await sleep(turn.startDelayMs);
   const text = turn.text;
   if (turn.kind === 'text') {
@@ -76,7 +67,7 @@ async function streamTurn(res: ServerResponse, turn: Exclude<GeminiTurn, { kind:
     if (text) send(candidate([{ text }], false));
     send(candidate([{ functionCall: { name: turn.name, args: turn.args } }], true));
   }
-  res.end();
+  sse.end();
 }
 
 const jsonDefaults: Record<string, unknown> = {
@@ -111,22 +102,18 @@ function wantsStream(path: string) {
 
 export async function startMockGemini(opts: MockGeminiOptions = {}): Promise<MockGemini> {
   const queue: GeminiTurn[] = [...(opts.turns ?? [])];
-  const requests: unknown[] = [];
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = await readBody(req);
-      let body: unknown = null;
-      try {
-        body = raw ? JSON.parse(raw) : null;
-      } catch {
-        body = raw;
-      }
-      const path = req.url ?? '';
-      requests.push({ method: req.method, path, body });
-      const json = (status: number, obj: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(obj));
-      };
+  const server = await startMockServer(
+    {
+      empty: null,
+      onError: (res, err) => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end(String(err));
+      },
+    },
+    async ({ method, url: path, body }, res, server) => {
+      // The log keeps the query (`?alt=sse`): the recorder counts `:streamGenerateContent` calls.
+      server.requests.push({ method, path, body });
+      const json = (status: number, obj: unknown) => sendJson(res, status, obj);
       if (path.includes(':countTokens')) return json(200, { totalTokens: 100 });
       if (path.includes(':generateContent')) {
         // Side calls: the model router and the next-speaker check want JSON matching the
@@ -139,32 +126,22 @@ export async function startMockGemini(opts: MockGeminiOptions = {}): Promise<Moc
             : 'Mock session';
         return json(200, candidate([{ text: textOut }], true));
       }
-      if (req.method !== 'POST' || !wantsStream(path)) {
-        return json(404, { error: { code: 404, message: `mock: no route ${req.method} ${path}`, status: 'NOT_FOUND' } });
+      if (method !== 'POST' || !wantsStream(path)) {
+        return json(404, { error: { code: 404, message: `mock: no route ${method} ${path}`, status: 'NOT_FOUND' } });
       }
       let turn = opts.onRequest?.(body) ?? queue.shift();
       turn ??= { kind: 'text', text: 'Done.' };
       if (turn.kind === 'error') {
         return json(turn.status, { error: { code: turn.status, message: turn.message, status: turn.type } });
       }
-      await streamTurn(res, turn);
-    })().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end(String(err));
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('mock-gemini: no address');
+      await streamTurn(res, server, turn);
+    },
+  );
   return {
-    url: `http://127.0.0.1:${addr.port}`,
-    requests,
+    url: server.origin,
+    requests: server.requests,
     push: (...t) => void queue.push(...t),
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
+    close: server.close,
   };
 }
 

@@ -1,11 +1,12 @@
 // A scriptable stand-in for the OpenAI Responses API, enough to drive the real Codex TUI
 // offline. Codex POSTs /v1/responses with `stream: true` and reads SSE events; each queued
 // turn answers one request that carries tools (a real agent turn).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sendJson, startMockServer, startSse, type MockServer } from './mock-server.js';
 
 export type OpenAITurn =
   | { kind: 'text'; text: string; chunkDelayMs?: number; startDelayMs?: number }
@@ -32,17 +33,6 @@ export interface MockOpenAIOptions {
   onRequest?: (body: unknown) => OpenAITurn | undefined;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((ok, fail) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => ok(Buffer.concat(parts).toString('utf8')));
-    req.on('error', fail);
-  });
-}
-
 /** Splits text into small chunks (about 3 words) so the TUI really streams it. */
 export function chunkText(text: string): string[] {
   const words = text.match(/\S+\s*|\s+/g) ?? [text];
@@ -64,14 +54,14 @@ function usage() {
   };
 }
 
-async function streamTurn(res: ServerResponse, turn: Exclude<OpenAITurn, { kind: 'error' }>) {
-  res.writeHead(200, {
+async function streamTurn(res: ServerResponse, server: MockServer, turn: Exclude<OpenAITurn, { kind: 'error' }>) {
+  const sse = startSse(res, server, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
   });
-  const send = (type: string, data: Record<string, unknown>) =>
-    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  const send = (type: string, data: Record<string, unknown>) => sse.send({ type, ...data }, type);
+  const sleep = server.sleep;
   const responseId = nextId('resp');
   send('response.created', { response: { id: responseId, status: 'in_progress' } });
   if (turn.startDelayMs) await sleep(turn.startDelayMs);
@@ -130,7 +120,7 @@ async function streamTurn(res: ServerResponse, turn: Exclude<OpenAITurn, { kind:
     index++;
   }
   send('response.completed', { response: { id: responseId, status: 'completed', usage: usage() } });
-  res.end();
+  sse.end();
 }
 
 function hasTools(body: unknown): boolean {
@@ -140,26 +130,22 @@ function hasTools(body: unknown): boolean {
 
 export async function startMockOpenAI(opts: MockOpenAIOptions = {}): Promise<MockOpenAI> {
   const queue: OpenAITurn[] = [...(opts.turns ?? [])];
-  const requests: unknown[] = [];
-  const server = createServer((req, res) => {
-    void (async () => {
-      const raw = await readBody(req);
-      let body: unknown = null;
-      try {
-        body = raw ? JSON.parse(raw) : null;
-      } catch {
-        body = raw;
-      }
-      const path = (req.url ?? '').split('?')[0] ?? '';
-      requests.push({ method: req.method, path, body });
-      if (req.method === 'GET' && path.endsWith('/models')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'list', data: [], models: [] }));
+  const server = await startMockServer(
+    {
+      empty: null,
+      onError: (res, err) => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end(String(err));
+      },
+    },
+    async ({ method, path, body }, res, server) => {
+      server.requests.push({ method, path, body });
+      if (method === 'GET' && path.endsWith('/models')) {
+        sendJson(res, 200, { object: 'list', data: [], models: [] });
         return;
       }
-      if (req.method !== 'POST' || !path.endsWith('/responses')) {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: `mock: no route ${req.method} ${path}`, type: 'not_found' } }));
+      if (method !== 'POST' || !path.endsWith('/responses')) {
+        sendJson(res, 404, { error: { message: `mock: no route ${method} ${path}`, type: 'not_found' } });
         return;
       }
       // Side calls (no tools: titles, summaries) get a short text and do not use the queue.
@@ -167,28 +153,17 @@ export async function startMockOpenAI(opts: MockOpenAIOptions = {}): Promise<Moc
       if (!turn) turn = hasTools(body) ? queue.shift() : { kind: 'text', text: 'Mock session' };
       turn ??= { kind: 'text', text: 'Done.' };
       if (turn.kind === 'error') {
-        res.writeHead(turn.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: turn.message, type: turn.type, code: turn.type } }));
+        sendJson(res, turn.status, { error: { message: turn.message, type: turn.type, code: turn.type } });
         return;
       }
-      await streamTurn(res, turn);
-    })().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end(String(err));
-    });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('mock-openai: no address');
+      await streamTurn(res, server, turn);
+    },
+  );
   return {
-    url: `http://127.0.0.1:${addr.port}/v1`,
-    requests,
+    url: `${server.origin}/v1`,
+    requests: server.requests,
     push: (...t) => void queue.push(...t),
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
+    close: server.close,
   };
 }
 
