@@ -128,4 +128,13 @@ describe('spawn', () => {
     await new Promise((res) => setTimeout(res, 500));
     expect((await sb.kb(['read', '--name', 'e2'])).stdout).toMatch(/^\[two; #\{x\}\]\[unset\]$/m);
   });
+
+  it('CI markers never reach the agent: it runs in a real terminal (Gemini CLI refuses to be interactive under CI=true)', async () => {
+    const ci = { CI: 'true', GITHUB_ACTIONS: 'true', KB_PROBE: 'kept' };
+    expect((await sb.kb(['spawn', '--name', 'c1', '--agent', 'shell'], ci)).exitCode).toBe(0);
+    const r = await sb.kb(['spawn', '--name', 'c2', '--agent', 'shell', 'echo "[${CI-unset}][${GITHUB_ACTIONS-unset}][$KB_PROBE]"'], ci);
+    expect(r.exitCode, r.stderr).toBe(0);
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await sb.kb(['read', '--name', 'c2'])).stdout).toMatch(/^\[unset\]\[unset\]\[kept\]$/m);
+  });
 });
