@@ -5,7 +5,7 @@
  */
 import type { PrivateTmux } from '../lib/tmux.js';
 import { codexBin, makeCodexHome, startMockOpenAI, type OpenAITurn } from '../../test/support/mock-openai.js';
-import { agentSteps, runAgent, type AgentRun } from './agent-run.js';
+import { agentSteps, PROSE, RETRY_ANSWER, runAgent, type AgentRun } from './agent-run.js';
 import { runScenarios, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
 type CodexRun = AgentRun<Awaited<ReturnType<typeof startMockOpenAI>>>;
@@ -63,7 +63,7 @@ async function ask(r: CodexRun, prompt: string): Promise<void> {
   await r.t.submit(r.pane, prompt, () => r.mock.requests.length > before);
 }
 
-const { scenario, record, answered, quit } = agentSteps<CodexRun['mock'], Setup>({
+const { scenario, prose, apiError, record, quit } = agentSteps<CodexRun['mock'], Setup>({
   agent: 'codex',
   version,
   settleMs: 800,
@@ -72,6 +72,7 @@ const { scenario, record, answered, quit } = agentSteps<CodexRun['mock'], Setup>
   ask,
   idle: idleFooter,
   flatten: (s) => s.replace(/\s+/g, ' '),
+  textSetup: (text) => ({ turns: [{ kind: 'text', text }] }),
 });
 
 const patch = (file: string) =>
@@ -260,93 +261,45 @@ export const codexScenarios: Scenario[] = [
     },
   ),
 
-  scenario(
-    'idle-answer',
-    {
-      turns: [
-        {
-          kind: 'text',
-          text:
-            'I added a `--verbose` flag to the CLI, documented it in README.md and covered it with two tests. ' +
-            'All 14 tests pass.',
-        },
-      ],
-    },
-    async (r) => {
-      await answered(r, 'Add a --verbose flag', 'All 14 tests pass.');
-      return [await record(r, 'idle-answer', { state: 'idle', rule: 'codex/idle', near_miss: ['codex/working'] })];
-    },
-  ),
+  prose('idle-answer', PROSE.done, { state: 'idle', rule: 'codex/idle', near_miss: ['codex/working'] }),
 
-  scenario(
-    'idle-question',
-    {
-      turns: [
-        {
-          kind: 'text',
-          text:
-            'I found two ways to fix the flaky test: retry the network call, or replace it with a local fixture. ' +
-            'The fixture is faster but hides real outages. Which approach do you prefer?',
-        },
-      ],
-    },
-    async (r) => {
-      await answered(r, 'Fix the flaky test', 'Which approach do you prefer?');
-      return [await record(r, 'idle-question', { state: 'question', rule: 'codex/idle-question' })];
-    },
-  ),
+  prose('idle-question', PROSE.question, { state: 'question', rule: 'codex/idle-question' }),
 
-  scenario(
+  prose(
     'idle-near-miss',
     {
-      turns: [
-        {
-          kind: 'text',
-          text:
-            'Codex asks "Would you like to run the following command?" only when a command needs to leave the sandbox. ' +
-            'Your test script stays inside the workspace, so it ran without an approval and all checks passed.',
-        },
-      ],
+      prompt: 'Why did you not ask before running the tests?',
+      text:
+        'Codex asks "Would you like to run the following command?" only when a command needs to leave the sandbox. ' +
+        'Your test script stays inside the workspace, so it ran without an approval and all checks passed.',
+      tail: 'all checks passed.',
     },
-    async (r) => {
-      await answered(r, 'Why did you not ask before running the tests?', 'all checks passed.');
-      return [
-        await record(r, 'idle-near-miss', {
-          state: 'idle',
-          rule: 'codex/idle',
-          near_miss: ['codex/command-approval', 'codex/idle-question'],
-        }),
-      ];
+    {
+      state: 'idle',
+      rule: 'codex/idle',
+      near_miss: ['codex/command-approval', 'codex/idle-question'],
     },
   ),
 
-  scenario(
+  prose(
     'idle-near-miss-menus',
     {
-      turns: [
-        {
-          kind: 'text',
-          text: [
-            'Here is what each Codex screen says, for your runbook:',
-            '',
-            '- A new folder asks "Trust this folder?" with "1. Trust and continue".',
-            '- A fresh install offers "1. Sign in with ChatGPT" and "Paste or type your API key".',
-            '- While busy the status reads "Working (5s • esc to interrupt)".',
-            '',
-            'None of these is on screen now.',
-          ].join('\n'),
-        },
-      ],
+      prompt: 'Describe the Codex screens for the runbook',
+      text: [
+        'Here is what each Codex screen says, for your runbook:',
+        '',
+        '- A new folder asks "Trust this folder?" with "1. Trust and continue".',
+        '- A fresh install offers "1. Sign in with ChatGPT" and "Paste or type your API key".',
+        '- While busy the status reads "Working (5s • esc to interrupt)".',
+        '',
+        'None of these is on screen now.',
+      ].join('\n'),
+      tail: 'None of these is on screen now.',
     },
-    async (r) => {
-      await answered(r, 'Describe the Codex screens for the runbook', 'None of these is on screen now.');
-      return [
-        await record(r, 'idle-near-miss-menus', {
-          state: 'idle',
-          rule: 'codex/idle',
-          near_miss: ['codex/trust-folder', 'codex/sign-in', 'codex/api-key-entry', 'codex/working', 'codex/idle-question'],
-        }),
-      ];
+    {
+      state: 'idle',
+      rule: 'codex/idle',
+      near_miss: ['codex/trust-folder', 'codex/sign-in', 'codex/api-key-entry', 'codex/working', 'codex/idle-question'],
     },
   ),
 
@@ -437,7 +390,7 @@ export const codexScenarios: Scenario[] = [
   ),
 
   // API errors end the turn with a "■ ..." line over the idle composer: Codex will not recover alone.
-  scenario(
+  apiError(
     'error-auth',
     {
       turns: [
@@ -449,15 +402,11 @@ export const codexScenarios: Scenario[] = [
         },
       ],
     },
-    async (r) => {
-      await ready(r);
-      await ask(r, 'Add a --verbose flag');
-      await r.t.waitFor(r.pane, (s) => /■ .*401/.test(s) && idleFooter(s), 'the 401 error', 30_000);
-      return [await record(r, 'error-auth', { state: 'error', rule: 'codex/error-api', near_miss: ['codex/idle'] })];
-    },
+    { pattern: /■ .*401/, what: 'the 401 error' },
+    { state: 'error', rule: 'codex/error-api', near_miss: ['codex/idle'] },
   ),
 
-  scenario(
+  apiError(
     'error-quota',
     {
       turns: [
@@ -469,31 +418,22 @@ export const codexScenarios: Scenario[] = [
         },
       ],
     },
-    async (r) => {
-      await ready(r);
-      await ask(r, 'Add a --verbose flag');
-      await r.t.waitFor(r.pane, (s) => /■ Quota exceeded/.test(s) && idleFooter(s), 'the quota error', 30_000);
-      return [await record(r, 'error-quota', { state: 'error', rule: 'codex/error-api', near_miss: ['codex/idle'] })];
-    },
+    { pattern: /■ Quota exceeded/, what: 'the quota error' },
+    { state: 'error', rule: 'codex/error-api', near_miss: ['codex/idle'] },
   ),
 
   // The error stays in the scrollback, but a later turn succeeded: idle again.
-  scenario(
+  apiError(
     'idle-after-error',
     {
       turns: [
         { kind: 'error', status: 429, type: 'insufficient_quota', message: 'You exceeded your current quota.' },
-        { kind: 'text', text: 'The flag is in place and documented. All 14 tests pass.' },
+        { kind: 'text', text: RETRY_ANSWER },
       ],
     },
-    async (r) => {
-      await ready(r);
-      await ask(r, 'Add a --verbose flag');
-      await r.t.waitFor(r.pane, (s) => /■ Quota exceeded/.test(s) && idleFooter(s), 'the quota error', 30_000);
-      await ask(r, 'Try again please');
-      await r.t.waitFor(r.pane, (s) => /All 14 tests pass\./.test(s) && idleFooter(s), 'the answer', 30_000);
-      return [await record(r, 'idle-after-error', { state: 'idle', rule: 'codex/idle', near_miss: ['codex/error-api'] })];
-    },
+    { pattern: /■ Quota exceeded/, what: 'the quota error' },
+    { state: 'idle', rule: 'codex/idle', near_miss: ['codex/error-api'] },
+    { retry: true },
   ),
 
   // Ctrl-C twice at the idle composer quits; the pane (remain-on-exit) shows what Codex printed.

@@ -5,7 +5,7 @@
  */
 import type { PrivateTmux } from '../lib/tmux.js';
 import { geminiBin, makeGeminiHome, startMockGemini, type GeminiTurn } from '../../test/support/mock-gemini.js';
-import { agentSteps, runAgent, type AgentRun } from './agent-run.js';
+import { agentSteps, PROSE, RETRY_ANSWER, runAgent, type AgentRun } from './agent-run.js';
 import { runScenarios, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
 type GeminiRun = AgentRun<Awaited<ReturnType<typeof startMockGemini>>>;
@@ -55,7 +55,7 @@ async function ask(r: GeminiRun, prompt: string): Promise<void> {
   await r.t.submit(r.pane, prompt, () => streamed() > before);
 }
 
-const { scenario, record, answered, quit } = agentSteps<GeminiRun['mock'], Setup>({
+const { scenario, prose, apiError, record, quit } = agentSteps<GeminiRun['mock'], Setup>({
   agent: 'gemini',
   version,
   settleMs: 1_000,
@@ -64,6 +64,7 @@ const { scenario, record, answered, quit } = agentSteps<GeminiRun['mock'], Setup
   ask,
   idle: idleComposer,
   flatten: (s) => s.replace(/[\s│]+/g, ' '),
+  textSetup: (text) => ({ turns: [{ kind: 'text', text }] }),
 });
 
 export const geminiScenarios: Scenario[] = [
@@ -212,94 +213,46 @@ export const geminiScenarios: Scenario[] = [
     },
   ),
 
-  scenario(
-    'idle-answer',
-    {
-      turns: [
-        {
-          kind: 'text',
-          text:
-            'I added a `--verbose` flag to the CLI, documented it in README.md and covered it with two tests. ' +
-            'All 14 tests pass.',
-        },
-      ],
-    },
-    async (r) => {
-      await answered(r, 'Add a --verbose flag', 'All 14 tests pass.');
-      return [await record(r, 'idle-answer', { state: 'idle', rule: 'gemini/idle' })];
-    },
-  ),
+  prose('idle-answer', PROSE.done, { state: 'idle', rule: 'gemini/idle' }),
 
-  scenario(
-    'idle-question',
-    {
-      turns: [
-        {
-          kind: 'text',
-          text:
-            'I found two ways to fix the flaky test: retry the network call, or replace it with a local fixture. ' +
-            'The fixture is faster but hides real outages. Which approach do you prefer?',
-        },
-      ],
-    },
-    async (r) => {
-      await answered(r, 'Fix the flaky test', 'Which approach do you prefer?');
-      return [await record(r, 'idle-question', { state: 'question', rule: 'gemini/idle-question' })];
-    },
-  ),
+  prose('idle-question', PROSE.question, { state: 'question', rule: 'gemini/idle-question' }),
 
-  scenario(
+  prose(
     'idle-near-miss',
     {
-      turns: [
-        {
-          kind: 'text',
-          text:
-            'Gemini CLI asks "Apply this change?" or "Allow execution of [Shell]?" only for tools that need approval. ' +
-            'The README update was applied in auto-edit mode, so no approval was needed and the build is green.',
-        },
-      ],
+      prompt: 'Why was there no approval prompt',
+      text:
+        'Gemini CLI asks "Apply this change?" or "Allow execution of [Shell]?" only for tools that need approval. ' +
+        'The README update was applied in auto-edit mode, so no approval was needed and the build is green.',
+      tail: 'the build is green.',
     },
-    async (r) => {
-      await answered(r, 'Why was there no approval prompt', 'the build is green.');
-      return [
-        await record(r, 'idle-near-miss', {
-          state: 'idle',
-          rule: 'gemini/idle',
-          near_miss: ['gemini/edit-approval', 'gemini/shell-approval', 'gemini/idle-question'],
-        }),
-      ];
+    {
+      state: 'idle',
+      rule: 'gemini/idle',
+      near_miss: ['gemini/edit-approval', 'gemini/shell-approval', 'gemini/idle-question'],
     },
   ),
 
-  scenario(
+  prose(
     'idle-near-miss-menus',
     {
-      turns: [
-        {
-          kind: 'text',
-          text: [
-            'Here is what each Gemini CLI screen says, for your runbook:',
-            '',
-            '* A new folder asks "Do you trust the files in this folder?" with "1. Trust folder".',
-            '* Without settings it asks "How would you like to authenticate for this project?".',
-            '* While busy it shows "Thinking... (esc to cancel, 5s)".',
-            '* Questions end with "Enter to select · ↑/↓ to navigate · Esc to cancel".',
-            '',
-            'None of these is on screen now.',
-          ].join('\n'),
-        },
-      ],
+      prompt: 'Describe the Gemini screens for the runbook',
+      text: [
+        'Here is what each Gemini CLI screen says, for your runbook:',
+        '',
+        '* A new folder asks "Do you trust the files in this folder?" with "1. Trust folder".',
+        '* Without settings it asks "How would you like to authenticate for this project?".',
+        '* While busy it shows "Thinking... (esc to cancel, 5s)".',
+        '* Questions end with "Enter to select · ↑/↓ to navigate · Esc to cancel".',
+        '',
+        'None of these is on screen now.',
+      ].join('\n'),
+      tail: 'None of these is on screen now.',
     },
-    async (r) => {
-      await answered(r, 'Describe the Gemini screens for the runbook', 'None of these is on screen now.');
-      return [
-        await record(r, 'idle-near-miss-menus', {
-          state: 'idle',
-          rule: 'gemini/idle',
-          near_miss: ['gemini/trust-folder', 'gemini/auth-menu', 'gemini/working', 'gemini/ask-user', 'gemini/idle-question'],
-        }),
-      ];
+    {
+      state: 'idle',
+      rule: 'gemini/idle',
+      near_miss: ['gemini/trust-folder', 'gemini/auth-menu', 'gemini/working', 'gemini/ask-user', 'gemini/idle-question'],
     },
   ),
 
@@ -342,35 +295,26 @@ export const geminiScenarios: Scenario[] = [
   ),
 
   // A non-retryable API error ends the turn with "✕ [API Error: ...]" above the idle composer.
-  scenario(
+  apiError(
     'error-auth',
     {
       turns: [{ kind: 'error', status: 400, type: 'INVALID_ARGUMENT', message: 'API key not valid. Please pass a valid API key.' }],
     },
-    async (r) => {
-      await ready(r);
-      await ask(r, 'Add a --verbose flag');
-      await r.t.waitFor(r.pane, (s) => /✕ \[API Error/.test(s) && idleComposer(s), 'the API error', 30_000);
-      return [await record(r, 'error-auth', { state: 'error', rule: 'gemini/error-api', near_miss: ['gemini/idle'] })];
-    },
+    { pattern: /✕ \[API Error/, what: 'the API error' },
+    { state: 'error', rule: 'gemini/error-api', near_miss: ['gemini/idle'] },
   ),
 
-  scenario(
+  apiError(
     'idle-after-error',
     {
       turns: [
         { kind: 'error', status: 400, type: 'INVALID_ARGUMENT', message: 'API key not valid. Please pass a valid API key.' },
-        { kind: 'text', text: 'The flag is in place and documented. All 14 tests pass.' },
+        { kind: 'text', text: RETRY_ANSWER },
       ],
     },
-    async (r) => {
-      await ready(r);
-      await ask(r, 'Add a --verbose flag');
-      await r.t.waitFor(r.pane, (s) => /✕ \[API Error/.test(s) && idleComposer(s), 'the API error', 30_000);
-      await ask(r, 'Try again please');
-      await r.t.waitFor(r.pane, (s) => /All 14 tests pass\./.test(s) && idleComposer(s), 'the answer', 30_000);
-      return [await record(r, 'idle-after-error', { state: 'idle', rule: 'gemini/idle', near_miss: ['gemini/error-api'] })];
-    },
+    { pattern: /✕ \[API Error/, what: 'the API error' },
+    { state: 'idle', rule: 'gemini/idle', near_miss: ['gemini/error-api'] },
+    { retry: true },
   ),
 
   // Ctrl-C twice at the idle composer quits; the pane (remain-on-exit) shows what Gemini printed.

@@ -114,6 +114,11 @@ async function record(
   });
 }
 
+/** Bash is back at its prompt (idle, `shell/prompt`) whatever the screen above it says. */
+function recordPrompt(c: ShellCtx, base: string, near_miss?: string[]): Promise<string> {
+  return record(c, base, { program: 'bash', version: bashVersion(), state: 'idle', rule: 'shell/prompt', near_miss });
+}
+
 function shellScenario(name: string, ps1: Ps1, body: (c: ShellCtx) => Promise<string[]>): Scenario {
   return {
     name: `${name}-${ps1}`,
@@ -133,7 +138,7 @@ const coreutils = () => version('coreutils', ['rm', '--version']);
 function scenarios(ps1: Ps1): Scenario[] {
   return [
     shellScenario('prompt', ps1, async (c) => [
-      await record(c, 'prompt', { program: 'bash', version: bashVersion(), state: 'idle', rule: 'shell/prompt' }),
+      await recordPrompt(c, 'prompt'),
     ]),
 
     shellScenario('rm-i', ps1, async (c) => {
@@ -153,15 +158,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       await c.t.type(c.pane, 'n');
       await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, atPrompt, 'prompt after answering rm -i');
-      out.push(
-        await record(c, 'after-rm-i-answered', {
-          program: 'bash',
-          version: bashVersion(),
-          state: 'idle',
-          rule: 'shell/prompt',
-          near_miss: ['shell/question-prompt'],
-        }),
-      );
+      out.push(await recordPrompt(c, 'after-rm-i-answered', ['shell/question-prompt']));
       return out;
     }),
 
@@ -197,15 +194,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       await c.t.type(c.pane, 'n');
       await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, atPrompt, 'prompt after answering ssh-keygen');
-      out.push(
-        await record(c, 'after-ssh-keygen-answered', {
-          program: 'bash',
-          version: bashVersion(),
-          state: 'idle',
-          rule: 'shell/prompt',
-          near_miss: ['shell/yes-no'],
-        }),
-      );
+      out.push(await recordPrompt(c, 'after-ssh-keygen-answered', ['shell/yes-no']));
       await prep(c, 'clear', false);
       await run(c, 'ssh-keygen -t ed25519 -f ./deploy_key');
       await c.t.waitFor(c.pane, /Enter passphrase \(empty for no passphrase\):/, 'ssh-keygen passphrase prompt');
@@ -223,15 +212,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       await c.t.waitFor(c.pane, /Enter same passphrase again:/, 'passphrase confirmation');
       await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, (s) => /randomart image/.test(s) && atPrompt(s), 'key written and prompt');
-      out.push(
-        await record(c, 'after-ssh-keygen-created', {
-          program: 'bash',
-          version: bashVersion(),
-          state: 'idle',
-          rule: 'shell/prompt',
-          near_miss: ['shell/password-prompt'],
-        }),
-      );
+      out.push(await recordPrompt(c, 'after-ssh-keygen-created', ['shell/password-prompt']));
       return out;
     }),
 
@@ -310,15 +291,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       // Accepted: package.json is written and the shell prompt returns under the fields.
       await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, (s) => atPrompt(s) && !/Is this OK\? \(yes\)\s*$/.test(s.trimEnd()), 'prompt after npm init');
-      out.push(
-        await record(c, 'after-npm-init', {
-          program: 'bash',
-          version: bashVersion(),
-          state: 'idle',
-          rule: 'shell/prompt',
-          near_miss: ['shell/field-prompt', 'shell/yes-no'],
-        }),
-      );
+      out.push(await recordPrompt(c, 'after-npm-init', ['shell/field-prompt', 'shell/yes-no']));
       return out;
     }),
 
@@ -340,15 +313,7 @@ function scenarios(ps1: Ps1): Scenario[] {
     shellScenario('typed-not-run', ps1, async (c) => {
       await c.t.type(c.pane, 'sleep 100');
       await c.t.waitFor(c.pane, (s) => lastLine(s).endsWith('sleep 100'), 'typed command');
-      return [
-        await record(c, 'typed-not-run', {
-          program: 'bash',
-          version: bashVersion(),
-          state: 'idle',
-          rule: 'shell/prompt',
-          near_miss: ['shell/busy'],
-        }),
-      ];
+      return [await recordPrompt(c, 'typed-not-run', ['shell/busy'])];
     }),
 
     // A nested shell exits: "exit" is printed as for a dead pane, but the outer shell lives.
@@ -362,15 +327,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       await sleep(300);
       await run(c, 'exit');
       await c.t.waitFor(c.pane, (s) => /^exit$/m.test(s) && atPrompt(s), 'outer prompt');
-      return [
-        await record(c, 'nested-exit', {
-          program: 'bash',
-          version: bashVersion(),
-          state: 'idle',
-          rule: 'shell/prompt',
-          near_miss: ['generic/pane-dead'],
-        }),
-      ];
+      return [await recordPrompt(c, 'nested-exit', ['generic/pane-dead'])];
     }),
 
     shellScenario('exit', ps1, async (c) => {
@@ -405,15 +362,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       );
       await run(c, 'cat install.sh');
       await c.t.waitFor(c.pane, (s) => s.includes('cp config.example.ini') && atPrompt(s), 'cat output and prompt');
-      return [
-        await record(c, 'yes-no-in-output', {
-          program: 'bash',
-          version: bashVersion(),
-          state: 'idle',
-          rule: 'shell/prompt',
-          near_miss: ['shell/yes-no'],
-        }),
-      ];
+      return [await recordPrompt(c, 'yes-no-in-output', ['shell/yes-no'])];
     }),
 
     shellScenario('question-in-output', ps1, async (c) => {
@@ -424,15 +373,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       );
       await run(c, 'git log --oneline');
       await c.t.waitFor(c.pane, (s) => s.includes('Node 18 support?') && atPrompt(s), 'git log and prompt');
-      return [
-        await record(c, 'question-in-output', {
-          program: 'bash',
-          version: bashVersion(),
-          state: 'idle',
-          rule: 'shell/prompt',
-          near_miss: ['shell/question-prompt'],
-        }),
-      ];
+      return [await recordPrompt(c, 'question-in-output', ['shell/question-prompt'])];
     }),
   ];
 }
