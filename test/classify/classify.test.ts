@@ -81,6 +81,27 @@ describe('classify', () => {
   });
 });
 
+describe('built-in Claude rules on corners no recording has', () => {
+  // Hand-typed: older Claude Code releases drew dialogs inside a │ box. Real screens of the
+  // current layout are in fixtures/claude/.
+  it('a permission dialog drawn inside a box is still a permission dialog', () => {
+    const screen = [
+      '╭──────────────────────────────────────────────╮',
+      '│ Bash command                                 │',
+      '│   rm -rf build/                              │',
+      '│ Do you want to proceed?                      │',
+      '│ ❯ 1. Yes                                     │',
+      "│   2. Yes, and don't ask again for rm commands │",
+      '│   3. No, and tell Claude what to do (esc)    │',
+      '╰──────────────────────────────────────────────╯',
+    ].join('\n');
+    expect(classify(screen, loadRuleSetSync(), { agent: 'claude' })).toMatchObject({
+      state: 'permission_approval',
+      rule: 'claude-code/tool-permission',
+    });
+  });
+});
+
 const noisy = fc
   .array(
     fc.oneof(
