@@ -3,6 +3,7 @@
  * pane, kill a session. Every target is a pane id (`%N`) or an exact session target
  * (`=name:`), never a bare name that tmux would prefix-match.
  */
+import { endProcessGroups, panePids } from './processes.js';
 import { exactSessionTarget, isNoServer, runTmux, runTmuxOk, type TmuxServer } from './run.js';
 
 /**
@@ -156,7 +157,10 @@ export async function respawnPane(
 
 /** Kills a session by exact name; false when it did not exist. */
 export async function killSession(server: TmuxServer, session: string): Promise<boolean> {
+  const pids = await panePids(server, exactSessionTarget(session));
   const result = await runTmux(server, ['kill-session', '-t', exactSessionTarget(session)]);
+  // Programs that survive the hangup (Gemini CLI does) are ended by their process group.
+  await endProcessGroups(pids);
   return result.exitCode === 0;
 }
 

@@ -2,6 +2,7 @@
  * Private tmux servers and registries for the monitor's tests. Every server is
  * `tmux -L kb-test-<random>` and is killed by stop(); state dirs live under os.tmpdir().
  */
+import { endProcessGroups, panePids } from '../../src/tmux/processes.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -49,7 +50,9 @@ export async function privateServer(): Promise<PrivateServer> {
       throw new Error(`pane ${target} never showed ${pattern}; last screen:\n${text}`);
     },
     async stop() {
+      const pids = await panePids({ socket });
       await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
+      await endProcessGroups(pids);
     },
   };
 }

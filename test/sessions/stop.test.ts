@@ -15,6 +15,28 @@ afterEach(async () => {
 const registry = () =>
   JSON.parse(readFileSync(join(sb.stateDir, 'kage-bunshin', 'registry-default.json'), 'utf8')) as Record<string, Record<string, unknown>>;
 
+/** Running (a zombie waiting to be reaped by init does not count). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('kill', () => {
+  it('ends a program that survives the terminal hangup (as Gemini CLI does), by its process group', async () => {
+    const r = await sb.kb(['spawn', '--name', 'deaf', '--agent', "sh -c 'trap \"\" HUP INT TERM; echo deaf; sleep 600; echo never'"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const pid = Number(sb.tmux('display-message', '-p', '-t', '=deaf:', '#{pane_pid}').trim());
+    expect(alive(pid)).toBe(true);
+    const k = await sb.kb(['kill', '--name', 'deaf']);
+    expect(k.exitCode, k.stderr).toBe(0);
+    expect(JSON.parse(k.stdout)).toMatchObject({ status: 'killed', name: 'deaf' });
+    expect(alive(pid)).toBe(false);
+  });
+});
+
 describe('stop', () => {
   it('force-kills after --timeout a program that ignores Ctrl-C, and says so', async () => {
     const r = await sb.kb(['spawn', '--name', 'stubborn', '--agent', "sh -c 'trap \"\" INT; echo stubborn; exec sleep 600'"]);

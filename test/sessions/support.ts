@@ -1,4 +1,5 @@
 /** Shared setup for the session command tests: a private tmux server, temp dirs, the CLI. */
+import { endProcessGroups, panePids } from '../../src/tmux/processes.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,11 +51,14 @@ export async function makeSandbox(options: { git?: boolean; env?: Record<string,
     },
     tmux: (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' }),
     async cleanup() {
+      const pids = await panePids({ socket });
       try {
         execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
       } catch {
         // no server
       }
+      // Agents that survive the hangup (Gemini CLI) are ended by their pane's process group.
+      await endProcessGroups(pids);
       // Shells write their history as the server kills them: retry while they finish.
       await rm(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
