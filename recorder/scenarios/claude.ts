@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { MockTurn } from '../../test/support/mock-anthropic.js';
-import { sleep, type ClaudeCtx, type ClaudeScenario } from '../lib/claude-harness.js';
+import { sleep, type ClaudeCtx, type ClaudeScenario, type SaveOptions } from '../lib/claude-harness.js';
 import { isBusy, lastLine } from '../lib/screen.js';
 
 /** Main-loop requests carry tools; side calls (titles ...) have none or `tools: []`. */
@@ -32,6 +32,21 @@ async function idleAgain(ctx: ClaudeCtx, marker: string): Promise<void> {
   await ctx.waitFor((s) => flat(s).includes(flat(marker)) && !isBusy(s), { what: `"${marker}" and an idle REPL`, timeoutMs: 40_000 });
   await ctx.waitReady();
   await ctx.waitStable(800);
+}
+
+/** A scenario whose one turn is a text answer: ask, wait for the idle REPL after it, save. */
+function answered(o: { name: string; description: string; prompt: string; text: string; until: string; save: SaveOptions }): ClaudeScenario {
+  return {
+    name: o.name,
+    description: o.description,
+    turns: () => [{ kind: 'text', text: o.text }],
+    drive: async (ctx) => {
+      await ctx.waitReady();
+      await ctx.submit(o.prompt);
+      await idleAgain(ctx, o.until);
+      await ctx.save(o.save);
+    },
+  };
 }
 
 const longProse = (n: number) =>
@@ -407,54 +422,30 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.save({ state: 'question', rule: 'claude-code/idle-question' });
     },
   },
-  {
+  answered({
     name: 'idle-near-miss-proceed',
     description: 'Idle REPL; the last message quotes "Do you want to proceed?" mid-prose but ends with a statement',
-    turns: () => [
-      {
-        kind: 'text',
-        text: 'I changed the delete command so that it now asks "Do you want to proceed?" before removing anything. The confirmation is skipped with --yes, and the tests cover both paths.',
-      },
-    ],
-    drive: async (ctx) => {
-      await ctx.waitReady();
-      await ctx.submit('Add a confirmation to delete');
-      await idleAgain(ctx, 'cover both paths.');
-      await ctx.save({ state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/tool-permission', 'claude-code/idle-question'] });
-    },
-  },
-  {
+    prompt: 'Add a confirmation to delete',
+    text: 'I changed the delete command so that it now asks "Do you want to proceed?" before removing anything. The confirmation is skipped with --yes, and the tests cover both paths.',
+    until: 'cover both paths.',
+    save: { state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/tool-permission', 'claude-code/idle-question'] },
+  }),
+  answered({
     name: 'idle-question-options',
     description: 'Idle REPL; the last message asks a question followed by a numbered list of options in prose',
-    turns: () => [
-      {
-        kind: 'text',
-        text: 'There are two ways to fix the flaky test:\n\n1. Mock the clock so the timeout is deterministic.\n2. Raise the timeout to 30 seconds and keep the real clock.\n\nWhich approach do you prefer?',
-      },
-    ],
-    drive: async (ctx) => {
-      await ctx.waitReady();
-      await ctx.submit('Fix the flaky test');
-      await idleAgain(ctx, 'Which approach do you prefer?');
-      await ctx.save({ state: 'question', rule: 'claude-code/idle-question', near_miss: ['claude-code/ask-user-question', 'claude-code/tool-permission'] });
-    },
-  },
-  {
+    prompt: 'Fix the flaky test',
+    text: 'There are two ways to fix the flaky test:\n\n1. Mock the clock so the timeout is deterministic.\n2. Raise the timeout to 30 seconds and keep the real clock.\n\nWhich approach do you prefer?',
+    until: 'Which approach do you prefer?',
+    save: { state: 'question', rule: 'claude-code/idle-question', near_miss: ['claude-code/ask-user-question', 'claude-code/tool-permission'] },
+  }),
+  answered({
     name: 'idle-near-miss-menu',
     description: 'Idle REPL; the last message shows a permission dialog inside a code block and ends with a statement',
-    turns: () => [
-      {
-        kind: 'text',
-        text: 'When a tool needs approval the dialog looks like this:\n\n```\nDo you want to proceed?\n❯ 1. Yes\n  2. No\n```\n\nPick an option with the arrow keys and press Enter. That is all there is to it.',
-      },
-    ],
-    drive: async (ctx) => {
-      await ctx.waitReady();
-      await ctx.submit('What does the permission dialog look like?');
-      await idleAgain(ctx, 'That is all there is to it.');
-      await ctx.save({ state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/tool-permission', 'claude-code/idle-question'] });
-    },
-  },
+    prompt: 'What does the permission dialog look like?',
+    text: 'When a tool needs approval the dialog looks like this:\n\n```\nDo you want to proceed?\n❯ 1. Yes\n  2. No\n```\n\nPick an option with the arrow keys and press Enter. That is all there is to it.',
+    until: 'That is all there is to it.',
+    save: { state: 'idle', rule: 'claude-code/idle', near_miss: ['claude-code/tool-permission', 'claude-code/idle-question'] },
+  }),
   {
     name: 'history',
     description: 'After two long answers (banner scrolled away): idle, then a Bash permission dialog, then streaming',
