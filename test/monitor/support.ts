@@ -2,6 +2,7 @@
  * Private tmux servers and registries for the monitor's tests. Every server is
  * `tmux -L kb-test-<random>` and is killed by stop(); state dirs live under os.tmpdir().
  */
+import { removeSocketFile } from '../support/tmux-socket.js';
 import { endProcessGroups, panePids } from '../../src/tmux/processes.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -53,6 +54,7 @@ export async function privateServer(): Promise<PrivateServer> {
       const pids = await panePids({ socket });
       await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
       await endProcessGroups(pids);
+      await removeSocketFile(socket);
     },
   };
 }

@@ -1,4 +1,5 @@
 /** Shared setup for the session command tests: a private tmux server, temp dirs, the CLI. */
+import { removeSocketFile } from '../support/tmux-socket.js';
 import { endProcessGroups, panePids } from '../../src/tmux/processes.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
@@ -59,6 +60,7 @@ export async function makeSandbox(options: { git?: boolean; env?: Record<string,
       }
       // Agents that survive the hangup (Gemini CLI) are ended by their pane's process group.
       await endProcessGroups(pids);
+      await removeSocketFile(socket);
       // Shells write their history as the server kills them: retry while they finish.
       await rm(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
