@@ -59,8 +59,9 @@ async function withAgent(
     await body({ sb, env, requests: () => mock?.requests ?? [] });
   } finally {
     await mock?.close();
-    await home.cleanup();
+    // the agents first (their process groups end), then the HOME they write into
     await sb.cleanup();
+    await home.cleanup();
   }
 }
 

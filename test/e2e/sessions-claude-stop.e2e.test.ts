@@ -29,8 +29,9 @@ async function scenario(version: '2.1.330' | '2.1.197', turns: MockTurn[], waitF
     expect(() => sb.tmux('has-session', '-t', '=s1')).toThrow();
   } finally {
     await mock.close();
-    await home.cleanup();
+    // the agents first (their process groups end), then the HOME they write into
     await sb.cleanup();
+    await home.cleanup();
   }
 }
 

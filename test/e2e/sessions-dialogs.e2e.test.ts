@@ -19,8 +19,9 @@ async function withClaude(
     await body({ sb, env: { ...h.env, ANTHROPIC_BASE_URL: mock.url, KB_CLAUDE_BIN: claudeBin(version) } });
   } finally {
     await mock.close();
-    await h.cleanup();
+    // the agents first (their process groups end), then the HOME they write into
     await sb.cleanup();
+    await h.cleanup();
   }
 }
 
@@ -82,8 +83,9 @@ for (const version of ['2.1.330', '2.1.197'] as const) {
         expect(JSON.parse(k2.stdout).state).toBe('idle');
       } finally {
         await mock.close();
-        await h.cleanup();
+        // the agents first (their process groups end), then the HOME they write into
         await sb.cleanup();
+        await h.cleanup();
       }
     }, 120_000);
 
