@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/index.js';
 import { loadRuleSetSync, type RuleSet } from '../../src/rules/load.js';
+import { builtinFixturesDir } from '../../src/rules/paths.js';
 
 let dir: string;
 let rules: RuleSet;
@@ -78,6 +79,14 @@ describe('classify', () => {
 
   it('an empty screen is unknown', () => {
     expect(classify('', rules)).toMatchObject({ state: 'unknown', rule: null, needs_intervention: false, answer: 'none' });
+  });
+});
+
+describe('generic/pane-dead', () => {
+  it("a saved capture that ends in tmux's 'Pane is dead' line is exited even without pane facts", () => {
+    const raw = readFileSync(join(builtinFixturesDir(), 'claude', 'pane-dead-2.1.330-80x24.pane'), 'utf8');
+    expect(classify(raw, loadRuleSetSync())).toMatchObject({ state: 'exited', rule: 'generic/pane-dead' });
+    expect(classify(raw.replace(/Pane is dead[^\n]*/, ''), loadRuleSetSync()).rule).not.toBe('generic/pane-dead');
   });
 });
 
