@@ -234,17 +234,23 @@ async function main() {
     }
     console.log(lines.join('\n'));
   } finally {
-    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+    killBenchServer();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
-main().catch((error) => {
+/** Kills the private server and removes its socket file (tmux 3.3a leaves it behind). */
+function killBenchServer() {
   try {
     execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
   } catch {
     /* already gone */
   }
+  rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
+}
+
+main().catch((error) => {
+  killBenchServer();
   console.error(error);
   process.exit(1);
 });
