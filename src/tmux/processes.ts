@@ -5,19 +5,6 @@
  * SIGTERM, then SIGKILL for what is left after a grace period. Only the groups led by the
  * panes' own processes are touched.
  */
-import type { TmuxServer } from './run.js';
-import { runTmux } from './run.js';
-
-/** The pid of every pane's first process, for all panes (target omitted) or one session. */
-export async function panePids(server: TmuxServer, sessionTarget?: string): Promise<number[]> {
-  const args = sessionTarget ? ['list-panes', '-s', '-t', sessionTarget] : ['list-panes', '-a'];
-  const result = await runTmux(server, [...args, '-F', '#{pane_pid}']);
-  if (result.exitCode !== 0) return [];
-  return result.stdout
-    .split('\n')
-    .map((l) => Number.parseInt(l.trim(), 10))
-    .filter((pid) => Number.isInteger(pid) && pid > 1);
-}
 
 function groupAlive(pid: number): boolean {
   try {

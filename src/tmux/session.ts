@@ -3,7 +3,8 @@
  * pane, kill a session. Every target is a pane id (`%N`) or an exact session target
  * (`=name:`), never a bare name that tmux would prefix-match.
  */
-import { endProcessGroups, panePids } from './processes.js';
+import { PANE_FORMAT, parsePaneList, type PaneInfo } from './panes.js';
+import { endProcessGroups } from './processes.js';
 import { exactSessionTarget, isNoServer, runTmux, runTmuxOk, type TmuxServer } from './run.js';
 
 /**
@@ -14,77 +15,37 @@ export function literalArg(value: string): string {
   return value.endsWith(';') ? `${value.slice(0, -1)}\\;` : value;
 }
 
-export interface PaneInfo {
-  paneId: string;
-  sessionName: string;
-  dead: boolean;
-  deadStatus: number | null;
-  currentCommand: string;
-  inMode: boolean;
-  pid: number | null;
-  width: number;
-  height: number;
-  activity: number;
-}
+export type { PaneInfo } from './panes.js';
 
-const PANE_FORMAT = [
-  '#{pane_id}',
-  '#{session_name}',
-  '#{pane_dead}',
-  '#{pane_dead_status}',
-  '#{pane_current_command}',
-  '#{pane_in_mode}',
-  '#{pane_pid}',
-  '#{pane_width}',
-  '#{pane_height}',
-  '#{window_activity}',
-].join('\t');
-
-function parsePane(line: string): PaneInfo | undefined {
-  const f = line.split('\t');
-  if (f.length < 10 || !f[0]?.startsWith('%')) return undefined;
-  const num = (s: string | undefined): number | null => (s === undefined || s === '' ? null : Number(s));
-  return {
-    paneId: f[0],
-    sessionName: f[1] ?? '',
-    dead: f[2] === '1',
-    deadStatus: num(f[3]),
-    currentCommand: f[4] ?? '',
-    inMode: f[5] === '1',
-    pid: num(f[6]),
-    width: Number(f[7]),
-    height: Number(f[8]),
-    activity: Number(f[9]),
-  };
+/** list-panes with the shared pane format; [] when the target (or the server) does not exist. */
+async function listPanes(server: TmuxServer, scope: string[]): Promise<PaneInfo[]> {
+  const args = ['list-panes', ...scope, '-F', PANE_FORMAT];
+  const result = await runTmux(server, args);
+  if (result.exitCode !== 0) {
+    // "no current target": a server without sessions has no panes.
+    if (isNoServer(result.stderr) || /can't find|no such session|session not found|no current target/i.test(result.stderr)) return [];
+    await runTmuxOk(server, args);
+  }
+  return parsePaneList(result.stdout.split('\n'));
 }
 
 /**
  * The panes of one session, by exact name. Returns [] when the session (or the whole
  * server) does not exist; throws only when tmux itself fails otherwise.
  */
-export async function sessionPanes(server: TmuxServer, session: string): Promise<PaneInfo[]> {
-  const result = await runTmux(server, ['list-panes', '-s', '-t', exactSessionTarget(session), '-F', PANE_FORMAT]);
-  if (result.exitCode !== 0) {
-    if (isNoServer(result.stderr) || /can't find|no such session|session not found/i.test(result.stderr)) return [];
-    await runTmuxOk(server, ['list-panes', '-s', '-t', exactSessionTarget(session), '-F', PANE_FORMAT]);
-  }
-  return result.stdout
-    .split('\n')
-    .map(parsePane)
-    .filter((p): p is PaneInfo => p !== undefined);
+export function sessionPanes(server: TmuxServer, session: string): Promise<PaneInfo[]> {
+  return listPanes(server, ['-s', '-t', exactSessionTarget(session)]);
 }
 
 /** Every pane on the server ([] when no server is running). */
-export async function allPanes(server: TmuxServer): Promise<PaneInfo[]> {
-  const result = await runTmux(server, ['list-panes', '-a', '-F', PANE_FORMAT]);
-  if (result.exitCode !== 0) {
-    if (isNoServer(result.stderr)) return [];
-    await runTmuxOk(server, ['list-panes', '-a', '-F', PANE_FORMAT]);
-  }
-  return result.stdout
-    .split('\n')
-    .map(parsePane)
-    .filter((p): p is PaneInfo => p !== undefined);
+export function allPanes(server: TmuxServer): Promise<PaneInfo[]> {
+  return listPanes(server, ['-a']);
+}
+
+/** The pid of the first process of each pane: of one session, or of the whole server. */
+export async function panePids(server: TmuxServer, session?: string): Promise<number[]> {
+  const panes = session === undefined ? await allPanes(server) : await sessionPanes(server, session);
+  return panes.map((p) => p.pid).filter((pid): pid is number => pid !== null && pid > 1);
 }
 
 export interface CaptureOptions {
@@ -157,7 +118,7 @@ export async function respawnPane(
 
 /** Kills a session by exact name; false when it did not exist. */
 export async function killSession(server: TmuxServer, session: string): Promise<boolean> {
-  const pids = await panePids(server, exactSessionTarget(session));
+  const pids = await panePids(server, session);
   const result = await runTmux(server, ['kill-session', '-t', exactSessionTarget(session)]);
   // Programs that survive the hangup (Gemini CLI does) are ended by their process group.
   await endProcessGroups(pids);

@@ -3,7 +3,8 @@
  * `tmux -L kb-test-<random>` and is killed by stop(); state dirs live under os.tmpdir().
  */
 import { removeSocketFile } from '../support/tmux-socket.js';
-import { endProcessGroups, panePids } from '../../src/tmux/processes.js';
+import { endProcessGroups } from '../../src/tmux/processes.js';
+import { panePids } from '../../src/tmux/session.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';

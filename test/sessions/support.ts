@@ -1,6 +1,7 @@
 /** Shared setup for the session command tests: a private tmux server, temp dirs, the CLI. */
 import { removeSocketFile } from '../support/tmux-socket.js';
-import { endProcessGroups, panePids } from '../../src/tmux/processes.js';
+import { endProcessGroups } from '../../src/tmux/processes.js';
+import { panePids } from '../../src/tmux/session.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
