@@ -4,6 +4,7 @@
  * (docs/team-notes.md). See recorder/README.md for how to add one.
  */
 import path from 'node:path';
+import { askUserQuestionInput as askInput } from '../../test/support/claude-turns.js';
 import type { MockTurn } from '../../test/support/mock-anthropic.js';
 import { sleep, type ClaudeCtx, type ClaudeScenario, type SaveOptions } from '../lib/claude-harness.js';
 import { isBusy, lastLine } from '../lib/screen.js';
@@ -66,32 +67,6 @@ const planText = [
   '2. Print each greeting step when the flag is set.',
   '3. Add a test for the new flag and update the README.',
 ].join('\n');
-
-const askInput = (multiSelect: boolean) => ({
-  questions: [
-    multiSelect
-      ? {
-          question: 'Which features do you want to enable?',
-          header: 'Features',
-          multiSelect: true,
-          options: [
-            { label: 'Logging', description: 'Structured logs to stderr' },
-            { label: 'Metrics', description: 'Prometheus counters on /metrics' },
-            { label: 'Tracing', description: 'OpenTelemetry spans for each request' },
-          ],
-        }
-      : {
-          question: 'Which test framework should I use for the new tests?',
-          header: 'Framework',
-          multiSelect: false,
-          options: [
-            { label: 'pytest', description: 'Fixtures and plain asserts; the most common choice' },
-            { label: 'unittest', description: 'Standard library only, no new dependency' },
-            { label: 'doctest', description: 'Examples inside the docstrings' },
-          ],
-        },
-  ],
-});
 
 /** 2.1.330 defers rarely used tools: they must be loaded with ToolSearch before a call. */
 const deferred = (version: string, name: string): MockTurn[] =>

@@ -4,6 +4,7 @@
 import { expect, it } from 'vitest';
 import { makeSandbox, until } from '../sessions/support.js';
 import { claudeBin, makeClaudeHome } from '../support/claude-home.js';
+import { askUserQuestionInput } from '../support/claude-turns.js';
 import { startMockAnthropic } from '../support/mock-anthropic.js';
 
 it('claude 2.1.330: the AskUserQuestion picker is detected and answered with send --keys', async () => {
@@ -13,20 +14,7 @@ it('claude 2.1.330: the AskUserQuestion picker is detected and answered with sen
       {
         kind: 'tool_use',
         name: 'AskUserQuestion',
-        input: {
-          questions: [
-            {
-              question: 'Which test framework should I use for the new tests?',
-              header: 'Framework',
-              multiSelect: false,
-              options: [
-                { label: 'pytest', description: 'Fixtures and plain asserts' },
-                { label: 'unittest', description: 'Standard library only' },
-                { label: 'doctest', description: 'Examples inside the docstrings' },
-              ],
-            },
-          ],
-        },
+        input: askUserQuestionInput(false),
       },
       { kind: 'text', text: 'I will use unittest.' },
     ],
