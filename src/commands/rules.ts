@@ -3,9 +3,9 @@ import { Command } from 'commander';
 import safeRegex from 'safe-regex2';
 import { ExitCode } from '../errors.js';
 import { coverage, findFixtures, runFixture } from '../rules/fixtures.js';
-import { formatProblem, layerRules, loadLayer, type RuleProblem } from '../rules/load.js';
-import { regexesOf } from '../rules/compile.js';
-import { builtinFixturesDir, builtinRulesDir } from '../rules/paths.js';
+import { formatProblem, layerRules, loadLayers, type RuleProblem } from '../rules/load.js';
+import { regexesOf, type CompiledRule } from '../rules/compile.js';
+import { builtinFixturesDir } from '../rules/paths.js';
 import { collect, withExamples } from './common.js';
 
 function out(line = ''): void {
@@ -13,7 +13,7 @@ function out(line = ''): void {
 }
 
 /** Regexes that can backtrack catastrophically (nested quantifiers and the like). */
-export function unsafeRegexProblems(layerRulesList: ReturnType<typeof loadLayer>['rules']): RuleProblem[] {
+export function unsafeRegexProblems(layerRulesList: readonly CompiledRule[]): RuleProblem[] {
   const problems: RuleProblem[] = [];
   for (const rule of layerRulesList) {
     for (const { source } of regexesOf(rule.source)) {
@@ -30,16 +30,19 @@ export function unsafeRegexProblems(layerRulesList: ReturnType<typeof loadLayer>
   return problems;
 }
 
+/** Each problem on stderr as `file:line: message` with its `fix:` line. */
+function reportProblems(problems: readonly RuleProblem[]): void {
+  for (const problem of problems) process.stderr.write(`${formatProblem(problem)}\n  fix: ${problem.hint}\n`);
+}
+
 function checkCommand(): Command {
   const command = new Command('check')
     .description('validate rule files: YAML, schema, regexes (including catastrophic backtracking), duplicate ids')
     .argument('[dirs...]', 'rule directories to check on top of the built-in rules')
     .action((dirs: string[]) => {
-      const layers = [builtinRulesDir(), ...dirs].map(loadLayer);
+      const layers = loadLayers(dirs);
       const problems = layers.flatMap((layer) => [...layer.problems, ...unsafeRegexProblems(layer.rules)]);
-      for (const problem of problems) {
-        process.stderr.write(`${formatProblem(problem)}\n  fix: ${problem.hint}\n`);
-      }
+      reportProblems(problems);
       const files = layers.reduce((n, l) => n + l.files.length, 0);
       const rules = layers.reduce((n, l) => n + l.rules.length, 0);
       if (problems.length) {
@@ -64,10 +67,10 @@ function testCommand(): Command {
     .option('--fixtures <dir>', 'another directory of fixtures to run (repeatable)', collect, [])
     .option('--verbose', 'list every fixture, not only failures')
     .action((dirs: string[], options: TestOptions) => {
-      const layers = [builtinRulesDir(), ...dirs].map(loadLayer);
+      const layers = loadLayers(dirs);
       const loadProblems = layers.flatMap((l) => l.problems);
       if (loadProblems.length) {
-        for (const problem of loadProblems) process.stderr.write(`${formatProblem(problem)}\n  fix: ${problem.hint}\n`);
+        reportProblems(loadProblems);
         process.stderr.write('rules do not load; fix them first (kb rules check)\n');
         process.exitCode = ExitCode.failure;
         return;

@@ -225,13 +225,17 @@ export function formatProblem(problem: RuleProblem): string {
   return `${relativeName(problem.file)}${problem.line === undefined ? '' : `:${problem.line}`}: ${problem.message}`;
 }
 
+/** The built-in rules directory (unless builtin: false), then each extra directory, as layers. */
+export function loadLayers(extraDirs: readonly string[] = [], options: { builtin?: boolean } = {}): RuleLayer[] {
+  return [...(options.builtin === false ? [] : [builtinRulesDir()]), ...extraDirs].map(loadLayer);
+}
+
 /**
  * The rule set the commands use: built-ins plus each extra directory. Throws a
  * RuleLoadError for the first problem found (rules check lists them all).
  */
 export function loadRuleSetSync(extraDirs: readonly string[] = [], options: { builtin?: boolean } = {}): RuleSet {
-  const dirs = [...(options.builtin === false ? [] : [builtinRulesDir()]), ...extraDirs];
-  const layers = dirs.map(loadLayer);
+  const layers = loadLayers(extraDirs, options);
   const problems = layers.flatMap((l) => l.problems);
   if (problems.length) {
     const first = problems[0]!;
