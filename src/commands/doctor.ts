@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sessionContext } from '../sessions/context.js';
-import { agentBinary, BIN_ENV } from '../sessions/agents.js';
+import { agentBinary, BIN_ENV, rootWithoutSandbox } from '../sessions/agents.js';
 import { readRegistry, RegistryMissingError } from '../sessions/registry.js';
 import { gitTopLevel } from '../sessions/worktree.js';
 import { isNoServer, runTmux } from '../tmux/run.js';
@@ -54,7 +54,7 @@ export function doctorCommand(): Command {
         if (v === null) add('warn', agent, `${bin}${via}: not found or not runnable; --agent ${agent} will fail (set ${BIN_ENV[agent]} to its path)`);
         else add('ok', agent, `${bin}${via}: ${v}`);
       }
-      if (typeof process.getuid === 'function' && process.getuid() === 0 && process.env.IS_SANDBOX !== '1') {
+      if (rootWithoutSandbox(process.env)) {
         add('warn', 'root', 'running as root without IS_SANDBOX=1: spawn --permission-mode bypassPermissions (the default) will be refused; pass --permission-mode default');
       }
       const top = gitTopLevel(process.cwd());

@@ -40,6 +40,16 @@ export function agentKind(agent: string): AgentKind {
   return agent === 'claude' || agent === 'codex' || agent === 'gemini' || agent === 'shell' ? agent : 'custom';
 }
 
+/** True for the root user: Claude Code refuses bypassPermissions as root. */
+export function isRootUser(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Root without IS_SANDBOX=1: where Claude Code exits at once under bypassPermissions. */
+export function rootWithoutSandbox(env: NodeJS.ProcessEnv, isRoot: boolean = isRootUser()): boolean {
+  return isRoot && env.IS_SANDBOX !== '1';
+}
+
 export function agentBinary(kind: 'claude' | 'codex' | 'gemini', env: NodeJS.ProcessEnv): string {
   return env[BIN_ENV[kind]] || kind;
 }
@@ -69,7 +79,7 @@ export function buildLaunch(agent: string, options: AgentOptions): AgentLaunch {
           `use one of ${PERMISSION_MODES.join(', ')}`,
         );
       }
-      if (mode === 'bypassPermissions' && options.isRoot && options.env.IS_SANDBOX !== '1') {
+      if (mode === 'bypassPermissions' && rootWithoutSandbox(options.env, options.isRoot)) {
         throw new KbError(
           'Claude Code refuses --permission-mode bypassPermissions (--dangerously-skip-permissions) as root: it exits at once with "cannot be used with root/sudo privileges"',
           {

@@ -9,7 +9,7 @@ import { ExitCode, KbError, UsageError } from '../errors.js';
 import { runTmuxOk } from '../tmux/run.js';
 import { capturePane, hasSession, killSession, newSession, respawnPane, sessionPanes } from '../tmux/session.js';
 import { normalize } from '../screen/normalize.js';
-import { agentBinary, buildLaunch, type AgentLaunch } from './agents.js';
+import { agentBinary, buildLaunch, isRootUser, type AgentLaunch } from './agents.js';
 import type { SessionContext } from './context.js';
 import { acceptDialog, isFirstRunDialog } from './dialogs.js';
 import { planLaunch } from './launch-env.js';
@@ -255,8 +255,7 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
   if (options.name === undefined && !options.prompt) {
     throw new UsageError('spawn needs --name or a prompt to derive the name from', 'kb spawn --name worker-1 "prompt"');
   }
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const launchFor = (name: string) => buildLaunch(options.agent, { ...options, name, env: options.env, isRoot });
+  const launchFor = (name: string) => buildLaunch(options.agent, { ...options, name, env: options.env, isRoot: isRootUser() });
   launchFor('x'); // validates the flags before the registry is touched
   const { entry, launch } = await reserve(ctx, options, launchFor);
   const started = Date.now();
