@@ -52,7 +52,7 @@ export async function privateServer(): Promise<PrivateServer> {
       throw new Error(`pane ${target} never showed ${pattern}; last screen:\n${text}`);
     },
     async stop() {
-      const pids = await panePids({ socket });
+      const pids = await panePids({ socket }).catch(() => [] as number[]);
       await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
       await endProcessGroups(pids);
       await removeSocketFile(socket);

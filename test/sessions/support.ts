@@ -53,7 +53,7 @@ export async function makeSandbox(options: { git?: boolean; env?: Record<string,
     },
     tmux: (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' }),
     async cleanup() {
-      const pids = await panePids({ socket });
+      const pids = await panePids({ socket }).catch(() => [] as number[]);
       try {
         execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
       } catch {
