@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { classify } from '../dist/classify/index.js';
 import { compileRule } from '../dist/rules/compile.js';
 import { loadRuleSetSync, sortRules } from '../dist/rules/load.js';
-import { findFixtures } from '../dist/rules/fixtures.js';
+import { findFixtures } from '../dist/kit/fixtures.js';
 import { builtinFixturesDir } from '../dist/rules/paths.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);

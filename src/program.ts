@@ -1,8 +1,11 @@
 /**
  * The kage-bunshin program: global options defined once here, one subcommand per file
  * under src/commands/, and the one top-level error handler that maps errors to exit codes.
+ * Commander's own errors (an unknown option, a missing argument) get the same shape as
+ * ours: `kage-bunshin: <what>` and a `fix:` line on stderr, exit 2.
  */
 import { Command, CommanderError } from 'commander';
+import { collect } from './commands/common.js';
 import { describeError, ExitCode } from './errors.js';
 import { VERSION } from './version.js';
 import { classifyCommand } from './commands/classify.js';
@@ -22,10 +25,10 @@ export function buildProgram(): Command {
   const program = new Command('kage-bunshin')
     .description('Watch, classify and steer interactive AI coding agents running in tmux.')
     .version(VERSION, '-V, --version', 'print the version')
-    .option('--session-id <id>', 'isolates one orchestrator\'s registry (env KB_SESSION_ID)', process.env.KB_SESSION_ID)
-    .option('--socket <name>', 'tmux server socket name, as tmux -L (env KB_TMUX_SOCKET)', process.env.KB_TMUX_SOCKET)
+    .option('--session-id <id>', "isolates one orchestrator's registry (env KB_SESSION_ID)")
+    .option('--socket <name>', 'tmux server socket name, as tmux -L (env KB_TMUX_SOCKET)')
     .option('--state-dir <dir>', 'the project state directory (default: $DH_STATE_HOME or ~/.dh, then /projects/<slug>)')
-    .showHelpAfterError('(run with --help for usage)')
+    .option('--rules <dir>', 'a directory of rule packs and agent profiles layered over the built-in ones (repeatable; env KB_RULES, :-separated)', collect, [])
     .addHelpText(
       'after',
       `
@@ -33,8 +36,8 @@ Examples:
   kb spawn --name fix-login "Fix the login redirect bug"
   kb monitor --interval 5 --timeout 300
   kb send --name fix-login --keys Down Enter
-  kb classify --agent claude pane.txt
-  kb rules test ./my-rules`,
+  kb classify --agent AGENT pane.txt
+  kb --rules ./my-rules rules test ./my-rules`,
     );
 
   program.addCommand(classifyCommand());
@@ -52,22 +55,38 @@ Examples:
   return program;
 }
 
-/** Applies exitOverride to every command so that commander never calls process.exit itself. */
-function overrideExits(command: Command): void {
+/** `kage-bunshin send` for `kb send`, for the fix line. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) if (c.parent) names.unshift(c.name());
+  return ['kb', ...names].join(' ');
+}
+
+/**
+ * Every command: commander never calls process.exit itself, and its error messages are
+ * printed in kb's shape with a fix line naming that command's --help.
+ */
+function configure(command: Command): void {
   command.exitOverride();
-  for (const sub of command.commands) overrideExits(sub);
+  command.configureOutput({
+    outputError: (text, write) => {
+      const message = text.trim().replace(/^error: /, '');
+      write(`kage-bunshin: ${message}\n  fix: see ${commandPath(command)} --help\n`);
+    },
+  });
+  for (const sub of command.commands) configure(sub);
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  overrideExits(program);
+  configure(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version print and exit 0; everything else commander reports is a usage error.
-      if (error.exitCode === 0) return ExitCode.ok;
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
       return ExitCode.usage;
     }
     if (process.env.KB_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
@@ -76,4 +95,3 @@ export async function main(argv: string[]): Promise<number> {
     return exitCode;
   }
 }
-

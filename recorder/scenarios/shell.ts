@@ -114,9 +114,9 @@ async function record(
   });
 }
 
-/** Bash is back at its prompt (idle, `shell/prompt`) whatever the screen above it says. */
+/** Bash is back at its prompt (idle, `generic/prompt`) whatever the screen above it says. */
 function recordPrompt(c: ShellCtx, base: string, near_miss?: string[]): Promise<string> {
-  return record(c, base, { program: 'bash', version: bashVersion(), state: 'idle', rule: 'shell/prompt', near_miss });
+  return record(c, base, { program: 'bash', version: bashVersion(), state: 'idle', rule: 'generic/prompt', near_miss });
 }
 
 function shellScenario(name: string, ps1: Ps1, body: (c: ShellCtx) => Promise<string[]>): Scenario {
@@ -150,15 +150,15 @@ function scenarios(ps1: Ps1): Scenario[] {
           program: 'rm',
           version: coreutils(),
           state: 'question',
-          rule: 'shell/question-prompt',
-          near_miss: ['shell/prompt', 'shell/yes-no'],
+          rule: 'generic/question-prompt',
+          near_miss: ['generic/prompt', 'generic/yes-no'],
         }),
       ];
       // Answered "n": the question stays in the scrollback above a fresh prompt.
       await c.t.type(c.pane, 'n');
       await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, atPrompt, 'prompt after answering rm -i');
-      out.push(await recordPrompt(c, 'after-rm-i-answered', ['shell/question-prompt']));
+      out.push(await recordPrompt(c, 'after-rm-i-answered', ['generic/question-prompt']));
       return out;
     }),
 
@@ -171,8 +171,8 @@ function scenarios(ps1: Ps1): Scenario[] {
           program: 'cp',
           version: coreutils(),
           state: 'question',
-          rule: 'shell/question-prompt',
-          near_miss: ['shell/prompt', 'shell/yes-no'],
+          rule: 'generic/question-prompt',
+          near_miss: ['generic/prompt', 'generic/yes-no'],
         }),
       ];
     }),
@@ -187,14 +187,14 @@ function scenarios(ps1: Ps1): Scenario[] {
           program: 'ssh-keygen',
           version: sshv,
           state: 'yes_no_prompt',
-          rule: 'shell/yes-no',
-          near_miss: ['shell/prompt', 'shell/question-prompt'],
+          rule: 'generic/yes-no',
+          near_miss: ['generic/prompt', 'generic/question-prompt'],
         }),
       ];
       await c.t.type(c.pane, 'n');
       await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, atPrompt, 'prompt after answering ssh-keygen');
-      out.push(await recordPrompt(c, 'after-ssh-keygen-answered', ['shell/yes-no']));
+      out.push(await recordPrompt(c, 'after-ssh-keygen-answered', ['generic/yes-no']));
       await prep(c, 'clear', false);
       await run(c, 'ssh-keygen -t ed25519 -f ./deploy_key');
       await c.t.waitFor(c.pane, /Enter passphrase \(empty for no passphrase\):/, 'ssh-keygen passphrase prompt');
@@ -203,8 +203,8 @@ function scenarios(ps1: Ps1): Scenario[] {
           program: 'ssh-keygen',
           version: sshv,
           state: 'question',
-          rule: 'shell/password-prompt',
-          near_miss: ['shell/field-prompt', 'shell/prompt'],
+          rule: 'generic/password-prompt',
+          near_miss: ['generic/field-prompt', 'generic/prompt'],
         }),
       );
       // Empty passphrase twice: the key is written and the passphrase lines stay above the prompt.
@@ -212,7 +212,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       await c.t.waitFor(c.pane, /Enter same passphrase again:/, 'passphrase confirmation');
       await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, (s) => /randomart image/.test(s) && atPrompt(s), 'key written and prompt');
-      out.push(await recordPrompt(c, 'after-ssh-keygen-created', ['shell/password-prompt']));
+      out.push(await recordPrompt(c, 'after-ssh-keygen-created', ['generic/password-prompt']));
       return out;
     }),
 
@@ -228,8 +228,8 @@ function scenarios(ps1: Ps1): Scenario[] {
           program: 'git',
           version: version('git', ['git', '--version']),
           state: 'question',
-          rule: 'shell/question-prompt',
-          near_miss: ['shell/prompt', 'shell/yes-no'],
+          rule: 'generic/question-prompt',
+          near_miss: ['generic/prompt', 'generic/yes-no'],
         }),
       ];
     }),
@@ -248,8 +248,8 @@ function scenarios(ps1: Ps1): Scenario[] {
         program: 'apt-get',
         version: version('apt', ['apt-get', '--version']),
         state: 'yes_no_prompt',
-        rule: 'shell/yes-no',
-        near_miss: ['shell/prompt', 'shell/question-prompt'],
+        rule: 'generic/yes-no',
+        near_miss: ['generic/prompt', 'generic/question-prompt'],
       });
       await c.t.type(c.pane, 'n');
       await c.t.keys(c.pane, 'Enter');
@@ -266,8 +266,8 @@ function scenarios(ps1: Ps1): Scenario[] {
           program: 'npm',
           version: npmv,
           state: 'question',
-          rule: 'shell/field-prompt',
-          near_miss: ['shell/prompt', 'shell/yes-no'],
+          rule: 'generic/field-prompt',
+          near_miss: ['generic/prompt', 'generic/yes-no'],
         }),
       ];
       for (let i = 0; i < 15; i++) {
@@ -284,14 +284,14 @@ function scenarios(ps1: Ps1): Scenario[] {
           program: 'npm',
           version: npmv,
           state: 'yes_no_prompt',
-          rule: 'shell/yes-no',
-          near_miss: ['shell/field-prompt'],
+          rule: 'generic/yes-no',
+          near_miss: ['generic/field-prompt'],
         }),
       );
       // Accepted: package.json is written and the shell prompt returns under the fields.
       await c.t.keys(c.pane, 'Enter');
       await c.t.waitFor(c.pane, (s) => atPrompt(s) && !/Is this OK\? \(yes\)\s*$/.test(s.trimEnd()), 'prompt after npm init');
-      out.push(await recordPrompt(c, 'after-npm-init', ['shell/field-prompt', 'shell/yes-no']));
+      out.push(await recordPrompt(c, 'after-npm-init', ['generic/field-prompt', 'generic/yes-no']));
       return out;
     }),
 
@@ -303,7 +303,7 @@ function scenarios(ps1: Ps1): Scenario[] {
         version: coreutils(),
         state: 'working',
         rule: 'shell/busy',
-        near_miss: ['shell/prompt'],
+        near_miss: ['generic/prompt'],
       });
       await c.t.keys(c.pane, 'C-c');
       return [name];
@@ -362,7 +362,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       );
       await run(c, 'cat install.sh');
       await c.t.waitFor(c.pane, (s) => s.includes('cp config.example.ini') && atPrompt(s), 'cat output and prompt');
-      return [await recordPrompt(c, 'yes-no-in-output', ['shell/yes-no'])];
+      return [await recordPrompt(c, 'yes-no-in-output', ['generic/yes-no'])];
     }),
 
     shellScenario('question-in-output', ps1, async (c) => {
@@ -373,7 +373,7 @@ function scenarios(ps1: Ps1): Scenario[] {
       );
       await run(c, 'git log --oneline');
       await c.t.waitFor(c.pane, (s) => s.includes('Node 18 support?') && atPrompt(s), 'git log and prompt');
-      return [await recordPrompt(c, 'question-in-output', ['shell/question-prompt'])];
+      return [await recordPrompt(c, 'question-in-output', ['generic/question-prompt'])];
     }),
   ];
 }

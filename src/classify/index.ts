@@ -2,7 +2,7 @@
  * The classifier: a pure function from a pane capture (and optional pane facts) to a
  * state, the rule that decided it and the lines that matched. Deterministic; never throws.
  */
-import type { CompiledRule, PaneFacts, ScreenContext } from '../rules/compile.js';
+import { screenContext, type CompiledRule, type PaneFacts } from '../rules/compile.js';
 import type { RuleSet } from '../rules/load.js';
 import { INTERVENTION_STATES, type Answer, type State } from '../rules/schema.js';
 import { normalize, type Screen } from '../screen/normalize.js';
@@ -14,6 +14,8 @@ export interface Classification {
   rule: string | null;
   /** The matched lines, top to bottom. */
   evidence: string[];
+  /** Their indices in the screen's lines. */
+  evidenceLines?: number[];
   answer: Answer;
   needs_intervention: boolean;
 }
@@ -28,7 +30,7 @@ const UNKNOWN: Classification = Object.freeze({
 
 /** Classifies a normalised screen. */
 export function classifyScreen(screen: Screen, rules: RuleSet, facts: PaneFacts = {}): Classification {
-  const ctx: ScreenContext = { lines: screen.lines, facts, regions: new Map(), anchors: new Map() };
+  const ctx = screenContext(screen.lines, facts);
   for (const rule of rules.rules) {
     let evidence: number[] | null;
     try {
@@ -54,11 +56,12 @@ export function classify(raw: string, rules: RuleSet, facts: PaneFacts = {}): Cl
 }
 
 function result(rule: CompiledRule, screen: Screen, evidence: number[]): Classification {
-  const lines = [...new Set(evidence)].sort((a, b) => a - b).map((i) => screen.lines[i] as string);
+  const indices = [...new Set(evidence)].sort((a, b) => a - b);
   return {
     state: rule.state,
     rule: rule.id,
-    evidence: lines,
+    evidence: indices.map((i) => screen.lines[i] as string),
+    evidenceLines: indices,
     answer: rule.answer,
     needs_intervention: INTERVENTION_STATES.has(rule.state),
   };

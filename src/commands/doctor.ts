@@ -1,13 +1,13 @@
-import { Command } from 'commander';
-import { execa } from 'execa';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sessionContext } from '../sessions/context.js';
-import { agentBinary, BIN_ENV, rootWithoutSandbox } from '../sessions/agents.js';
+import { Command } from 'commander';
+import { CUSTOM } from '../agents/catalog.js';
+import { gitTopLevel, isRootUser, refusal } from '../agents/launch.js';
+import { agentVersion, newerThanRecorded } from '../sessions/agent-version.js';
 import { readRegistry, RegistryMissingError } from '../sessions/registry.js';
-import { gitTopLevel } from '../sessions/worktree.js';
+import { execBounded } from '../tmux/exec.js';
 import { isNoServer, runTmux } from '../tmux/run.js';
-import { withExamples } from './common.js';
+import { sessionContextFor, stackFor, withExamples } from './common.js';
 
 type Level = 'ok' | 'warn' | 'FAIL';
 interface Check {
@@ -16,11 +16,10 @@ interface Check {
   detail: string;
 }
 
-async function version(bin: string, args: string[]): Promise<string | null> {
+async function tmuxVersion(): Promise<string | null> {
   try {
-    const r = await execa(bin, args, { reject: false, timeout: 15_000, stdin: 'ignore' });
-    if (r.exitCode !== 0) return null;
-    return String(r.stdout).trim().split('\n')[0] ?? '';
+    const r = await execBounded('tmux', ['-V'], { timeoutMs: 5_000 });
+    return r.exitCode === 0 ? r.stdout.trim() : null;
   } catch {
     return null;
   }
@@ -28,41 +27,63 @@ async function version(bin: string, args: string[]): Promise<string | null> {
 
 export function doctorCommand(): Command {
   const command = new Command('doctor')
-    .description('check tmux, the agent CLIs, the state directory, the registry and the rules')
+    .description('check tmux, the agent CLIs (versions against the recorded ones), the state directory, the registry and the rules')
     .action(async (_opts: unknown, cmd: Command) => {
       const checks: Check[] = [];
       const add = (level: Level, what: string, detail: string) => checks.push({ level, what, detail });
-      const ctx = sessionContext(cmd);
+      const ctx = sessionContextFor(cmd);
 
-      const tmuxVersion = await version('tmux', ['-V']);
-      if (tmuxVersion === null) add('FAIL', 'tmux', 'not found on PATH: install tmux 3.2 or later (apt-get install -y tmux)');
+      const version = await tmuxVersion();
+      if (version === null) add('FAIL', 'tmux', 'not found on PATH: install tmux 3.2 or later (apt-get install -y tmux)');
       else {
-        const m = /(\d+)\.(\d+)/.exec(tmuxVersion);
+        const m = /(\d+)\.(\d+)/.exec(version);
         const ok = m ? Number(m[1]) > 3 || (Number(m[1]) === 3 && Number(m[2]) >= 2) : false;
-        add(ok ? 'ok' : 'FAIL', 'tmux', ok ? tmuxVersion : `${tmuxVersion}: 3.2 or later is needed (new-session -e, pane options)`);
+        add(ok ? 'ok' : 'FAIL', 'tmux', ok ? version : `${version}: 3.2 or later is needed (new-session -e, pane options)`);
         const server = ctx.server.socket ? `socket "${ctx.server.socket}"` : 'default server';
-        const r = await runTmux(ctx.server, ['list-sessions', '-F', '#{session_name}']);
-        if (r.exitCode === 0) add('ok', 'tmux server', `${server}: ${r.stdout.split('\n').filter(Boolean).length} session(s)`);
-        else if (isNoServer(r.stderr)) add('ok', 'tmux server', `${server}: not running (spawn starts it)`);
-        else add('FAIL', 'tmux server', `${server}: ${r.stderr.trim()}`);
+        try {
+          const r = await runTmux(ctx.server, ['list-sessions', '-F', '#{session_name}']);
+          if (r.exitCode === 0) add('ok', 'tmux server', `${server}: ${r.stdout.split('\n').filter(Boolean).length} session(s)`);
+          else if (isNoServer(r.stderr) || /no sessions/i.test(r.stderr)) add('ok', 'tmux server', `${server}: not running (spawn starts it)`);
+          else add('FAIL', 'tmux server', `${server}: ${r.stderr.trim()}`);
+        } catch (error) {
+          add('FAIL', 'tmux server', `${server}: ${(error as Error).message}`);
+        }
       }
 
-      for (const agent of ['claude', 'codex', 'gemini'] as const) {
-        const bin = agentBinary(agent, process.env);
-        const v = await version(bin, ['--version']);
-        const via = process.env[BIN_ENV[agent]] ? ` (${BIN_ENV[agent]})` : '';
-        if (v === null) add('warn', agent, `${bin}${via}: not found or not runnable; --agent ${agent} will fail (set ${BIN_ENV[agent]} to its path)`);
-        else add('ok', agent, `${bin}${via}: ${v}`);
+      let stack;
+      try {
+        stack = stackFor(cmd);
+        add('ok', 'rules', `${stack.rules.rules.length} rules from ${stack.rules.files.length} files, ${stack.agents.all().length} agent profiles`);
+      } catch (error) {
+        add('FAIL', 'rules', `${(error as Error).message}; run kb rules check`);
       }
-      if (rootWithoutSandbox(process.env)) {
-        add('warn', 'root', 'running as root without IS_SANDBOX=1: spawn --permission-mode bypassPermissions (the default) will be refused; pass --permission-mode default');
+      if (stack) {
+        const agents = stack.agents.all().filter((a) => a.name !== CUSTOM && a.profile.version);
+        const versions = await Promise.all(agents.map((a) => agentVersion(a, process.env)));
+        agents.forEach((agent, i) => {
+          const bin = agent.binary(process.env);
+          const via = agent.binaryVia(process.env);
+          const v = versions[i];
+          const label = `${bin}${via ? ` (${via})` : ''}`;
+          if (v === null || v === undefined) {
+            add('warn', agent.name, `${label}: not found or not runnable; --agent ${agent.name} will fail${agent.profile.binary_env?.[0] ? ` (set ${agent.profile.binary_env[0]} to its path)` : ''}`);
+            return;
+          }
+          const recorded = agent.recordedVersions.length ? `; rules recorded from ${agent.recordedVersions.join(', ')}` : '';
+          if (newerThanRecorded(agent, v)) {
+            add('warn', agent.name, `${label}: ${v} is newer than every version the rules were recorded from (${agent.recordedVersions.join(', ')}): its screens may have changed; check with kb rules explain on a captured screen`);
+          } else add('ok', agent.name, `${label}: ${v}${recorded}`);
+          const pm = agent.profile.launch.permission_mode;
+          const refused = pm?.default ? refusal(agent, pm.default, process.env, isRootUser()) : null;
+          if (refused) add('warn', agent.name, `the default --permission-mode ${pm!.default} will be refused here: ${refused.hint}`);
+        });
       }
       const top = gitTopLevel(process.cwd());
-      add(top ? 'ok' : 'warn', 'git', top ? `repository ${top} (claude worktrees go to .claude/worktrees/)` : 'not inside a git repository: claude --worktree needs one');
+      add(top ? 'ok' : 'warn', 'git', top ? `repository ${top}` : 'not inside a git repository: agents whose profile makes a worktree per session need one');
 
       try {
         const dir = join(ctx.stateDir, 'kage-bunshin');
-        await mkdir(dir, { recursive: true });
+        await mkdir(dir, { recursive: true, mode: 0o700 });
         const probe = join(dir, `.doctor-${process.pid}`);
         await writeFile(probe, 'ok');
         await rm(probe);
@@ -77,12 +98,6 @@ export function doctorCommand(): Command {
         if (error instanceof RegistryMissingError) add('ok', 'registry', `${ctx.registry}: none yet`);
         else add('FAIL', 'registry', (error as Error).message);
       }
-      try {
-        const rules = await ctx.rules();
-        add('ok', 'rules', `${rules.rules.length} rules from ${rules.files.length} files`);
-      } catch (error) {
-        add('FAIL', 'rules', `${(error as Error).message}; run kb rules check`);
-      }
 
       const width = Math.max(...checks.map((c) => c.what.length));
       for (const c of checks) process.stdout.write(`${c.level.padEnd(4)}  ${c.what.padEnd(width)}  ${c.detail}\n`);
@@ -90,5 +105,5 @@ export function doctorCommand(): Command {
       process.stdout.write(failed ? `${failed} problem(s) found\n` : 'all checks passed\n');
       if (failed) process.exitCode = 1;
     });
-  return withExamples(command, 'kb doctor', 'kb --socket fleet doctor');
+  return withExamples(command, 'kb doctor', 'kb --socket fleet doctor', 'kb --rules ./my-agents doctor   # with your own agent profiles');
 }

@@ -1,13 +1,12 @@
 import { Command } from 'commander';
 import pLimit from 'p-limit';
-import { sessionContext } from '../sessions/context.js';
 import { readRegistryOrEmpty } from '../sessions/registry.js';
 import { sessionStatus, type SessionStatus } from '../sessions/status.js';
-import { printJson, withExamples } from './common.js';
+import { printJson, sessionContextFor, withExamples } from './common.js';
 
 export function formatTable(rows: readonly SessionStatus[]): string {
   const header = ['NAME', 'MODEL', 'STATUS', 'AGE', 'TMUX_SESSION'];
-  const cells = rows.map((r) => [r.name, r.model ?? '-', r.status, r.age, r.tmux_session]);
+  const cells = rows.map((r) => [r.name, r.model ?? '-', r.status, r.age, r.tmux_session ?? '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ');
   return [line(header), ...cells.map(line)].join('\n');
@@ -18,14 +17,13 @@ export function listCommand(): Command {
     .description('every registered session with its state (stopped sessions stay until forget)')
     .option('--json', 'a JSON array of status objects (as kb status prints)')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const ctx = sessionContext(cmd);
+      const ctx = sessionContextFor(cmd);
       const registry = await readRegistryOrEmpty(ctx.registry);
-      const rules = await ctx.rules();
       const limit = pLimit(8);
       const rows = await Promise.all(
         Object.values(registry)
           .sort((a, b) => String(a.spawned_at ?? '').localeCompare(String(b.spawned_at ?? '')) || a.name.localeCompare(b.name))
-          .map((entry) => limit(() => sessionStatus(entry, ctx.server, rules))),
+          .map((entry) => limit(() => sessionStatus(ctx, entry))),
       );
       if (opts.json) printJson(rows);
       else process.stdout.write(`${formatTable(rows)}\n`);

@@ -1,14 +1,14 @@
 import { Command } from 'commander';
 import { ExitCode, KbError } from '../errors.js';
 import { errorStatus, runMonitor, sleep } from '../monitor/loop.js';
-import { Observer, monitoredEntries } from '../monitor/observe.js';
+import { matcher, Observer, monitoredEntries } from '../monitor/observe.js';
 import { parseMonitorFlags, type MonitorFlags } from '../monitor/options.js';
 import { createTransport, type TransportKind } from '../monitor/transport.js';
 import type { MonitorStatus } from '../monitor/decide.js';
-import { loadRuleSet } from '../rules/load.js';
 import { readRegistry } from '../sessions/registry.js';
 import { registryPath, resolveStateDir } from '../state/paths.js';
-import { collect, globalOptions, printJson, withExamples } from './common.js';
+import { setTmuxDeadline } from '../tmux/run.js';
+import { globals, printJson, stackFor, withExamples } from './common.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -31,11 +31,13 @@ export function monitorCommand(): Command {
     .option('--match <glob>', 'watch only sessions whose name or tmux session matches this glob')
     .option('--report-errors', 'report sessions stuck on an error (auth, quota) as intervention_needed')
     .option('--watch', 'stream one JSON line per state change, then the final status')
-    .option('--rules <dir>', 'a directory of rule files layered over the built-in rules (repeatable)', collect, [])
     .action(async (flags: MonitorFlags, cmd: Command) => {
       let options: ReturnType<typeof parseMonitorFlags>;
+      let g: ReturnType<typeof globals>;
       try {
         options = parseMonitorFlags(flags);
+        g = globals(cmd);
+        matcher(options.match);
       } catch (error) {
         if (error instanceof KbError) {
           finish({ status: 'error', message: error.message, ...(error.hint ? { fix: error.hint } : {}) }, error.exitCode);
@@ -43,7 +45,8 @@ export function monitorCommand(): Command {
         }
         throw error;
       }
-      const globals = globalOptions(cmd);
+      // A server that does not answer must give an error within two intervals.
+      setTmuxDeadline(Math.min(5_000, Math.max(500, options.intervalMs)));
       let observer: Observer | null = null;
       const controller = new AbortController();
       const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
@@ -54,13 +57,13 @@ export function monitorCommand(): Command {
       process.stdout.on('error', onStdoutError);
       let status: MonitorStatus;
       try {
-        const path = registryPath(resolveStateDir({ stateDir: globals.stateDir }), globals.sessionId ?? 'default');
-        const rules = await loadRuleSet(options.rules);
+        const path = registryPath(resolveStateDir({ stateDir: g.stateDir }), g.sessionId);
+        const stack = stackFor(cmd);
         const kind: TransportKind = process.env.KB_TMUX_TRANSPORT === 'process' ? 'process' : 'control';
-        const obs = new Observer({ rules, transport: (server) => createTransport(server, kind), now: Date.now });
+        const obs = new Observer({ rules: stack.rules, agents: stack.agents, transport: (server) => createTransport(server, kind), now: Date.now });
         observer = obs;
         status = await runMonitor(options, {
-          readEntries: async () => monitoredEntries(await readRegistry(path), globals.socket, options.match),
+          readEntries: async () => monitoredEntries(await readRegistry(path), g.socket, options.match, stack.agents),
           observe: (entries) => obs.observe(entries),
           now: Date.now,
           sleep,
@@ -79,6 +82,9 @@ export function monitorCommand(): Command {
       finish(status, status.status === 'error' ? ExitCode.failure : interrupted ? (SIGNAL_EXIT[interrupted] ?? ExitCode.failure) : ExitCode.ok);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      // The status is out: nothing may keep the process alive past this (a tmux client that
+      // hangs on a stopped server, say).
+      setTimeout(() => process.exit(), 2_000).unref();
       await observer?.close();
     });
   return withExamples(

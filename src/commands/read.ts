@@ -1,9 +1,7 @@
 import { Command } from 'commander';
-import { sessionContext } from '../sessions/context.js';
-import { requirePane } from '../sessions/target.js';
-import { capturePane } from '../tmux/session.js';
-import { withExamples } from './common.js';
+import { readSession } from '../sessions/manage.js';
 import { positiveInteger, requireName } from '../sessions/options.js';
+import { sessionContextFor, withExamples } from './common.js';
 
 export function readCommand(): Command {
   const command = new Command('read')
@@ -11,12 +9,7 @@ export function readCommand(): Command {
     .requiredOption('--name <name>', 'the session name')
     .option('--lines <n>', 'how many lines from the end', positiveInteger('--lines'), 200)
     .action(async (opts: { name: string; lines: number }, cmd: Command) => {
-      const ctx = sessionContext(cmd);
-      const live = await requirePane(ctx, requireName(opts.name));
-      const raw = await capturePane(live.server, live.pane.paneId, { join: true, history: opts.lines });
-      const lines = raw.replace(/\r/g, '').split('\n').map((l) => l.trimEnd());
-      while (lines.length && lines[lines.length - 1] === '') lines.pop();
-      const out = lines.slice(-opts.lines).join('\n');
+      const out = await readSession(sessionContextFor(cmd), requireName(opts.name), opts.lines);
       process.stdout.write(out === '' ? '' : `${out}\n`);
     });
   return withExamples(command, 'kb read --name fix-login', 'kb read --name fix-login --lines 30');

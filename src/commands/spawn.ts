@@ -1,44 +1,61 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { sessionContext } from '../sessions/context.js';
+import { loadStack } from '../agents/stack.js';
 import { positiveNumber } from '../sessions/options.js';
 import { parseSize, spawnSession } from '../sessions/spawn.js';
-import { printJson, withExamples } from './common.js';
+import { printJson, sessionContextFor, withExamples } from './common.js';
 
 interface SpawnFlags {
   name?: string;
   model?: string;
   maxBudget?: string;
   permissionMode?: string;
-  agent: string;
+  agent?: string;
+  command?: string;
   size: string;
   acceptDialogs?: boolean;
   readyTimeout: number;
 }
 
+/** The built-in agents, for the help text: each with its permission modes, if it has any. */
+function builtinAgents(): string {
+  try {
+    const agents = loadStack().agents;
+    const lines = agents.all().map((a) => {
+      const pm = a.profile.launch.permission_mode;
+      const modes = pm ? `; --permission-mode ${pm.values.join(', ')}${pm.default ? ` (default ${pm.default})` : ''}` : '';
+      const flags = [a.profile.launch.model ? '--model' : '', a.profile.launch.max_budget ? '--max-budget' : ''].filter(Boolean).join(', ');
+      return `  ${a.name}${a.name === agents.default().name ? ' (default)' : ''}: ${a.title}${flags ? `; takes ${flags}` : ''}${modes}`;
+    });
+    return lines.join('\n');
+  } catch (error) {
+    return `  (the agent profiles do not load: ${(error as Error).message})`;
+  }
+}
+
 export function spawnCommand(): Command {
   const command = new Command('spawn')
-    .description(
-      'start an agent in a new tmux session, wait until its REPL is ready, deliver the prompt and confirm it was submitted',
-    )
+    .description('start an agent in a new tmux session, wait until its REPL is ready, deliver the prompt and prove it was submitted')
     .argument('[prompt]', 'the first message (optional for --agent shell or a command)')
-    .option('--name <name>', 'session name, [A-Za-z0-9_-] up to 64 (default: from the prompt\'s first words)')
-    .option('--model <model>', 'the agent\'s model')
-    .option('--max-budget <usd>', 'Claude Code --max-budget-usd (a number greater than 0)', (v: string) => {
+    .option('--name <name>', "session name, [A-Za-z0-9_-] up to 64 (default: from the prompt's first words)")
+    .option('--agent <name>', 'the agent CLI, by its profile name (see below); a command line here is taken as --command')
+    .option('--command <cmd>', "run this command line instead of an agent CLI (classified with the generic rules, agent \"custom\")")
+    .option('--model <model>', "the agent's model (agents whose profile has launch.model)")
+    .option('--max-budget <usd>', "the agent's spending limit in USD, a number greater than 0 (agents whose profile has launch.max_budget)", (v: string) => {
       if (!(Number(v) > 0)) throw new InvalidArgumentError(`--max-budget must be a number greater than 0, got ${JSON.stringify(v)}`);
       return v;
     })
-    .option('--permission-mode <mode>', 'Claude Code permission mode: default, acceptEdits, plan, bypassPermissions (the default; as root it needs IS_SANDBOX=1)')
-    .option('--agent <agent>', "claude, codex, gemini, shell, or a command line such as 'python3 -i'", 'claude')
+    .option('--permission-mode <mode>', "the agent's permission mode (agents whose profile has launch.permission_mode: see below)")
     .option('--size <WxH>', 'terminal size', '200x50')
     .option('--accept-dialogs', 'answer first-run dialogs (workspace trust, API key, bypass acceptance) by choosing their accepting option')
     .option('--ready-timeout <seconds>', 'how long to wait for the REPL', positiveNumber('--ready-timeout'), 90)
     .action(async (prompt: string | undefined, opts: SpawnFlags, cmd: Command) => {
-      const ctx = sessionContext(cmd);
+      const ctx = sessionContextFor(cmd);
       const { width, height } = parseSize(opts.size);
       const outcome = await spawnSession(ctx, {
         name: opts.name,
         prompt,
         agent: opts.agent,
+        command: opts.command,
         model: opts.model,
         maxBudget: opts.maxBudget,
         permissionMode: opts.permissionMode,
@@ -46,19 +63,21 @@ export function spawnCommand(): Command {
         height,
         acceptDialogs: opts.acceptDialogs === true,
         readyTimeoutMs: opts.readyTimeout * 1000,
-        cwd: process.cwd(),
-        env: process.env,
       });
       printJson(outcome.output);
+      if (outcome.error) process.stderr.write(`kage-bunshin: ${outcome.error.message}\n${outcome.error.hint ? `  fix: ${outcome.error.hint}\n` : ''}`);
       process.exitCode = outcome.exitCode;
     });
+  command.addHelpText('after', () => `\nAgents (built-in profiles; --rules DIR adds more):\n${builtinAgents()}`);
   return withExamples(
     command,
     'kb spawn --name fix-login --permission-mode acceptEdits "Fix the login redirect bug in src/auth"',
     'kb spawn --name w1 --model sonnet --max-budget 2 --accept-dialogs "Add tests for utils/date.ts"',
+    'kb spawn --name w2 --agent AGENT "Explain src/main.rs"',
     'kb spawn --name sh1 --agent shell',
-    "kb spawn --name py --agent 'python3 -i' 'print(6*7)'",
+    "kb spawn --name py --command 'python3 -i' 'print(6*7)'",
     '# exit 3 = a first-run dialog is up: answer with kb send --name NAME --keys ..., or use --accept-dialogs',
-    '# binaries: KB_CLAUDE_BIN, KB_CODEX_BIN, KB_GEMINI_BIN override claude / codex / gemini on PATH',
+    '# exit 1 with "prompt_sent":false = the prompt was not proven delivered (stderr says what the screen shows)',
+    "# binaries: each profile's binary_env (KB_<AGENT>_BIN) overrides the agent on PATH",
   );
 }

@@ -11,7 +11,10 @@
  * - A dead, vanished or stopped session is exited at once (`final`).
  * - unknown, working and (without --report-errors) error are active.
  */
-import { INTERVENTION_STATES, type State } from '../rules/schema.js';
+import { INTERVENTION_STATES, type Answer, type State as RuleState } from '../rules/schema.js';
+
+/** A classified state, or what kb itself is doing with the session. */
+export type State = RuleState | 'starting' | 'stopping';
 
 export type Until = 'exited' | 'idle';
 
@@ -20,8 +23,12 @@ export interface Observation {
   /** The tmux session name. */
   session: string;
   paneId: string | null;
+  /** The agent as registered (a profile name, or custom). */
+  agent: string;
   state: State;
   rule: string | null;
+  /** How the screen is answered (keys, text, none). */
+  answer: Answer;
   /** Dead, vanished or stopped: exited without settling. */
   final: boolean;
   /** The last 10 lines of the normalised screen ('' when there is none). */
@@ -68,6 +75,9 @@ export interface InterventionStatus {
   state: State;
   rule: string | null;
   pane_id: string | null;
+  /** How to reply: keys (send --keys) or text (send "..."). */
+  answer: Answer;
+  agent: string;
   pending: string[];
 }
 
@@ -109,7 +119,7 @@ function settles(state: State): boolean {
 }
 
 function needsOrchestrator(state: State, reportErrors: boolean): boolean {
-  return INTERVENTION_STATES.has(state) || (reportErrors && state === 'error');
+  return (state !== 'starting' && state !== 'stopping' && INTERVENTION_STATES.has(state)) || (reportErrors && state === 'error');
 }
 
 function done(state: State, until: Until): boolean {
@@ -170,6 +180,8 @@ export function decide(observations: readonly Observation[], memory: Memory, now
       state: first.state,
       rule: first.rule,
       pane_id: first.paneId,
+      answer: first.answer,
+      agent: first.agent,
       pending: pending.map((o) => o.name),
     };
   } else if (allDone) {

@@ -51,6 +51,27 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+const ABORTED = Symbol('aborted');
+
+/** The promise's value, or throws ABORTED as soon as the signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(ABORTED);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(ABORTED);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 export async function runMonitor(options: MonitorOptions, deps: MonitorDeps): Promise<MonitorStatus> {
   const signal = deps.signal ?? new AbortController().signal;
   const interrupted = (): string => String(signal.reason ?? 'interrupted');
@@ -65,7 +86,8 @@ export async function runMonitor(options: MonitorOptions, deps: MonitorDeps): Pr
       if (signal.aborted) return timeoutStatus(last, interrupted());
       const entries = await deps.readEntries();
       if (entries.length === 0) return { status: 'all_complete', sessions: 0 };
-      const observations = await deps.observe(entries);
+      // A signal ends the run even while a cycle waits on tmux (its deadline still applies).
+      const observations = await untilAborted(deps.observe(entries), signal);
       if (signal.aborted) return timeoutStatus(last, interrupted());
       const now = deps.now();
       last = decide(observations, memory, now, options);

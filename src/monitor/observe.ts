@@ -8,12 +8,16 @@
  * which proves nothing was drawn since that capture. Anything less certain is captured.
  */
 import picomatch from 'picomatch';
+import { CUSTOM, type AgentCatalog } from '../agents/catalog.js';
+import { interventionContent } from '../classify/content.js';
 import { classifyScreen, type Classification } from '../classify/index.js';
+import { screenContext } from '../rules/compile.js';
 import type { RuleSet } from '../rules/load.js';
 import { normalize } from '../screen/normalize.js';
-import { classifierAgent } from '../sessions/agents.js';
+import { UsageError } from '../errors.js';
+import { drivenState } from '../sessions/driving.js';
 import type { Registry } from '../sessions/registry.js';
-import { entryServer } from '../sessions/target.js';
+import { entryAgentName, entryServer } from '../sessions/target.js';
 import { sessionPane, type PaneInfo } from '../tmux/panes.js';
 import type { TmuxServer } from '../tmux/run.js';
 import type { Observation } from './decide.js';
@@ -23,27 +27,45 @@ export interface MonitoredEntry {
   name: string;
   session: string;
   paneId: string | null;
+  /** The agent as registered (a profile name, or custom). */
   agent: string;
+  /** The profile its screen is classified with (custom when the registered one is not loaded). */
+  classifyAs: string;
   stopped: boolean;
+  /** kb itself is driving the session (a spawn or stop runs). */
+  driven: 'starting' | 'stopping' | null;
   server: TmuxServer;
 }
 
+/** A --match glob, checked: a pattern picomatch cannot compile is a usage error. */
+export function matcher(match: string | undefined): (name: string) => boolean {
+  if (match === undefined) return () => true;
+  try {
+    picomatch.makeRe(match, { dot: true, strictBrackets: true });
+    return picomatch(match, { dot: true });
+  } catch (error) {
+    throw new UsageError(`invalid --match ${JSON.stringify(match)}: ${(error as Error).message}`, 'use a glob such as "fix-*" or "{a,b}-*" (brackets must close)');
+  }
+}
+
 /** Registry entries to watch, filtered by --match (name or tmux session), sorted by name. */
-export function monitoredEntries(registry: Registry, socket: string | undefined, match?: string): MonitoredEntry[] {
-  const isMatch = match ? picomatch(match, { dot: true }) : () => true;
+export function monitoredEntries(registry: Registry, socket: string | undefined, match: string | undefined, agents: AgentCatalog, now = Date.now()): MonitoredEntry[] {
+  const isMatch = matcher(match);
   const out: MonitoredEntry[] = [];
   for (const [key, entry] of Object.entries(registry)) {
     const name = typeof entry.name === 'string' && entry.name ? entry.name : key;
     const session = typeof entry.tmux_session === 'string' && entry.tmux_session ? entry.tmux_session : name;
     if (!isMatch(name) && !isMatch(session)) continue;
     const paneId = typeof entry.pane_id === 'string' && /^%\d+$/.test(entry.pane_id) ? entry.pane_id : null;
+    const agent = entryAgentName(entry, agents.default().name);
     out.push({
       name,
       session,
       paneId,
-      // The original tool ran only Claude Code; a custom command line maps to its agent's rules.
-      agent: classifierAgent(typeof entry.agent === 'string' && entry.agent ? entry.agent : 'claude'),
+      agent,
+      classifyAs: agents.find(agent)?.name ?? CUSTOM,
       stopped: typeof entry.stopped_at === 'string' && entry.stopped_at !== '',
+      driven: drivenState(entry, now),
       // The recorded socket (null: the default server); legacy entries: the global --socket.
       server: entryServer(entry, { socket }),
     });
@@ -66,13 +88,13 @@ function fingerprint(p: PaneInfo): string {
 
 export interface ObserverOptions {
   rules: RuleSet;
+  /** The profiles (their input fields keep chrome out of `content`). */
+  agents?: AgentCatalog;
   transport: (server: TmuxServer) => PaneTransport;
   now: () => number;
   /** Capture every live pane every cycle (benchmark: the full cost). */
   noChangeDetection?: boolean;
 }
-
-const CONTENT_LINES = 10;
 
 export class Observer {
   private readonly transports = new Map<string, PaneTransport>();
@@ -112,8 +134,10 @@ export class Observer {
       name: entry.name,
       session: entry.session,
       paneId: entry.paneId,
+      agent: entry.agent,
       state: 'exited',
       rule: null,
+      answer: 'none',
       final: true,
       content: '',
       seenAt: at,
@@ -158,7 +182,7 @@ export class Observer {
 
     const toCapture = new Set<string>();
     for (const { entry, pane } of live) {
-      const cached = this.cache.get(cacheKey(key, pane.paneId, entry.agent));
+      const cached = this.cache.get(cacheKey(key, pane.paneId, entry.classifyAs));
       const unchanged =
         !this.options.noChangeDetection && cached !== undefined && cached.fingerprint === fingerprint(pane) && pane.windowActivity < cached.startSec;
       if (!unchanged) toCapture.add(pane.paneId);
@@ -168,7 +192,7 @@ export class Observer {
     const capturedAt = this.options.now();
 
     for (const { entry, pane } of live) {
-      const ck = cacheKey(key, pane.paneId, entry.agent);
+      const ck = cacheKey(key, pane.paneId, entry.classifyAs);
       if (!toCapture.has(pane.paneId)) {
         const cached = this.cache.get(ck)!;
         results.set(entry, this.observation(entry, pane, cached, listedAt));
@@ -181,13 +205,17 @@ export class Observer {
         continue;
       }
       const screen = normalize(raw);
-      const classification = classifyScreen(screen, this.options.rules, { agent: entry.agent, command: pane.currentCommand, dead: false });
+      const classification = classifyScreen(screen, this.options.rules, { agent: entry.classifyAs, command: pane.currentCommand, dead: false, cursorY: pane.cursorY });
       const cached: CacheEntry = {
         fingerprint: fingerprint(pane),
         startSec: Math.floor(startedAt / 1000),
         capturedAt,
         classification,
-        content: screen.lines.slice(-CONTENT_LINES).join('\n'),
+        // Only a session that needs the orchestrator shows its content: computed for those alone.
+        content:
+          classification.needs_intervention || classification.state === 'error'
+            ? interventionContent(screen.lines, classification, this.inputStart(entry.classifyAs, screen.lines, pane))
+            : '',
       };
       this.cache.set(ck, cached);
       results.set(entry, this.observation(entry, pane, cached, startedAt));
@@ -195,17 +223,29 @@ export class Observer {
   }
 
   private observation(entry: MonitoredEntry, pane: PaneInfo, cached: CacheEntry, seenAt: number): Observation {
+    const c = cached.classification;
     return {
       name: entry.name,
       session: entry.session,
       paneId: pane.paneId,
-      state: cached.classification.state,
-      rule: cached.classification.rule,
+      agent: entry.agent,
+      // While kb's own spawn or stop drives the session, its dialogs are not the orchestrator's.
+      state: entry.driven ?? c.state,
+      rule: c.rule,
+      answer: entry.driven ? 'none' : c.answer,
       final: false,
-      content: cached.content,
+      content: entry.driven ? '' : cached.content,
       seenAt,
       capturedAt: cached.capturedAt,
     };
+  }
+
+  /** The first line of the agent's input field on this screen (chrome from there down), if drawn. */
+  private inputStart(agent: string, lines: readonly string[], pane: PaneInfo): number | undefined {
+    const input = this.options.agents?.find(agent)?.input;
+    if (!input) return undefined;
+    const found = input(screenContext(lines, { cursorY: pane.cursorY }));
+    return found.length ? found[0] : undefined;
   }
 
   /** Forgets cached classifications (keeps connections). */
@@ -230,6 +270,6 @@ function cacheKey(server: string, paneId: string, agent: string): string {
 }
 
 function deadRule(rules: RuleSet, entry: MonitoredEntry, pane: PaneInfo): string | null {
-  const c = classifyScreen({ lines: [] }, rules, { agent: entry.agent, command: pane.currentCommand, dead: true });
+  const c = classifyScreen({ lines: [] }, rules, { agent: entry.classifyAs, command: pane.currentCommand, dead: true });
   return c.state === 'exited' ? c.rule : null;
 }

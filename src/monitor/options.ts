@@ -14,7 +14,6 @@ export interface MonitorFlags {
   match?: string;
   reportErrors?: boolean;
   watch?: boolean;
-  rules: string[];
 }
 
 function seconds(flag: string, value: string, min: number, allowZero: boolean): number {
@@ -28,7 +27,7 @@ function seconds(flag: string, value: string, min: number, allowZero: boolean): 
   return Math.round(n * 1000);
 }
 
-export function parseMonitorFlags(flags: MonitorFlags): MonitorOptions & { match: string | undefined; rules: string[] } {
+export function parseMonitorFlags(flags: MonitorFlags): MonitorOptions & { match: string | undefined } {
   if (flags.until !== 'exited' && flags.until !== 'idle') {
     throw new UsageError(`invalid --until ${JSON.stringify(flags.until)}: expected exited or idle`, 'use --until exited (the default) or --until idle');
   }
@@ -43,6 +42,5 @@ export function parseMonitorFlags(flags: MonitorFlags): MonitorOptions & { match
     match: flags.match,
     reportErrors: flags.reportErrors === true,
     watch: flags.watch === true,
-    rules: flags.rules,
   };
 }

@@ -5,9 +5,9 @@
  * tmux processes per cycle (list-panes, one chained capture). Both report "no server" as
  * a null pane list; the monitor decides what that means.
  */
-import { KbError } from '../errors.js';
 import { captureChained, captureViaControl, type Captures } from '../tmux/capture.js';
 import { ControlClient, ControlClosedError } from '../tmux/control.js';
+import { TmuxError } from '../tmux/errors.js';
 import { listPanesArgs, listPanesCommand, parsePaneList, type PaneInfo } from '../tmux/panes.js';
 import { isNoServer, noServerHint, runTmux, type TmuxServer } from '../tmux/run.js';
 
@@ -23,15 +23,15 @@ export interface PaneTransport {
 
 export type TransportKind = 'control' | 'process';
 
-export function serverGone(server: TmuxServer, detail: string): KbError {
-  return new KbError(`tmux server ${server.socket ? `on socket "${server.socket}" ` : ''}is gone (${detail})`, {
+export function serverGone(server: TmuxServer, detail: string): TmuxError {
+  return new TmuxError(`tmux server ${server.socket ? `on socket "${server.socket}" ` : ''}is gone (${detail})`, {
     hint: noServerHint(server),
   });
 }
 
 /** Is a server running? Asked with a separate process, for when the control client dropped. */
 async function serverRunning(server: TmuxServer): Promise<boolean> {
-  const result = await runTmux(server, ['list-sessions', '-F', '#{session_id}'], { timeoutMs: 5_000 });
+  const result = await runTmux(server, ['list-sessions', '-F', '#{session_id}']);
   if (result.exitCode === 0) return true;
   if (isNoServer(result.stderr)) return false;
   // A server without sessions answers "no sessions" (exit 1) and is still running.
@@ -45,7 +45,7 @@ export class ProcessTransport implements PaneTransport {
     const result = await runTmux(this.server, listPanesArgs());
     if (result.exitCode !== 0) {
       if (isNoServer(result.stderr)) return null;
-      throw new KbError(`tmux list-panes failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`, {
+      throw new TmuxError(`tmux list-panes failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`, {
         hint: 'check the tmux server (tmux list-sessions)',
       });
     }
@@ -99,6 +99,8 @@ export class ControlTransport implements PaneTransport {
       try {
         return await op(client);
       } catch (error) {
+        // A server that did not answer is not asked again (that would only wait once more).
+        if (error instanceof ControlClosedError && error.timedOut) throw error;
         if (!(error instanceof ControlClosedError) || attempt >= 2) throw error;
         if (!(await serverRunning(this.server))) return noServer();
       }

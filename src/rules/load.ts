@@ -1,15 +1,20 @@
 /**
- * Finds, parses, validates and compiles rule files. Every problem names the file and the
- * line and says how to fix it. Built-in packs (rules/) load first; each --rules DIR is
- * layered on top, a rule with an existing id replacing the earlier one.
+ * Finds, parses, validates and compiles pack files (rules, named conditions and regions,
+ * agent profiles). Every problem names the file and the line and says how to fix it.
+ * Built-in packs (rules/) load first; each --rules DIR is layered on top: a rule with an
+ * existing id, a named piece with an existing pack/name, a profile with an existing agent
+ * name replaces the earlier one. Rules are compiled after layering, so a user's named
+ * condition also changes the built-in rules that use it.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, relative, resolve } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Document, type Node } from 'yaml';
 import { RuleLoadError, UsageError } from '../errors.js';
-import { compileRule, regexesOf, type CompiledRule } from './compile.js';
+import { CompileError, compileRule, conditionRegexes, qualify, regexesOf, regionBodyRegexes, type CompiledRule, type Piece, type PieceLookup } from './compile.js';
 import { builtinRulesDir } from './paths.js';
-import { RuleFile, type Rule } from './schema.js';
+import { RuleFile } from './pack-schema.js';
+import type { AgentProfile } from './profile-schema.js';
+import type { Condition, RegionBody, Rule } from './schema.js';
 import { validateAgainst } from './validate.js';
 
 export interface RuleProblem {
@@ -19,10 +24,30 @@ export interface RuleProblem {
   hint: string;
 }
 
+/** Where something was written: the file, and the line of a path inside its document. */
+export interface Origin {
+  file: string;
+  pack: string;
+  line: number | undefined;
+  lineAt(path: (string | number)[]): number | undefined;
+}
+
+export interface LoadedRule extends Origin {
+  rule: Rule;
+}
+
+export interface LoadedProfile extends Origin {
+  profile: AgentProfile;
+}
+
 export interface RuleSet {
   /** Sorted: priority descending, then id ascending. The classifier takes the first match. */
   readonly rules: readonly CompiledRule[];
   readonly files: readonly string[];
+  /** The agent profiles of every layer, later layers replacing earlier ones by name. */
+  readonly profiles: readonly LoadedProfile[];
+  /** The named conditions and regions, for compiling a profile's regions. */
+  readonly pieces: PieceLookup;
 }
 
 const YAML_EXT = new Set(['.yaml', '.yml']);
@@ -77,16 +102,25 @@ function decodeText(bytes: Buffer): string | undefined {
 }
 
 export interface ParsedRuleFile {
-  rules: CompiledRule[];
+  rules: LoadedRule[];
+  conditions: Piece<Condition>[];
+  regions: Piece<RegionBody>[];
+  profile: LoadedProfile | undefined;
   problems: RuleProblem[];
 }
 
-/** Parses one rule file, collecting every problem instead of stopping at the first. */
-export function parseRuleFile(file: string, bytes?: Buffer): ParsedRuleFile {
+/** The pack a file belongs to: its directory's name. */
+export function packOf(file: string): string {
+  return basename(dirname(resolve(file)));
+}
+
+/** Parses and validates one pack file (nothing is compiled yet), collecting every problem. */
+export function parseRuleFile(file: string, bytes?: Buffer, pack = packOf(file)): ParsedRuleFile {
   const problems: RuleProblem[] = [];
+  const empty = (): ParsedRuleFile => ({ rules: [], conditions: [], regions: [], profile: undefined, problems });
   const fail = (line: number | undefined, message: string, hint: string): ParsedRuleFile => {
     problems.push({ file, line, message, hint });
-    return { rules: [], problems };
+    return empty();
   };
   let data: Buffer;
   try {
@@ -99,7 +133,7 @@ export function parseRuleFile(file: string, bytes?: Buffer): ParsedRuleFile {
     return fail(undefined, 'not a text file (binary or not UTF-8)', 'rule files are UTF-8 YAML; remove this file from the rules directory');
   }
   if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
-    return fail(1, 'the file is empty', 'add a top-level "rules:" list, or delete the file');
+    return fail(1, 'the file is empty', 'add a top-level "rules:" list (or "agent:", "conditions:", "regions:"), or delete the file');
   }
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
@@ -115,105 +149,208 @@ export function parseRuleFile(file: string, bytes?: Buffer): ParsedRuleFile {
   } catch (error) {
     return fail(1, `invalid YAML: ${(error as Error).message}`, 'remove YAML aliases (*name) and anchors (&name) from rule files');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || !('rules' in (value as object))) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     if (isSeq(doc.contents)) {
       return fail(1, 'the file is a bare list', 'put the rules under a top-level "rules:" key');
     }
   }
+  const lineAt = (path: (string | number)[]): number | undefined => lineOf(doc, counter, path);
   for (const problem of validateAgainst(RuleFile, value)) {
-    problems.push({ file, line: lineOf(doc, counter, problem.path), message: problem.message, hint: problem.hint });
+    problems.push({ file, line: lineAt(problem.path), message: problem.message, hint: problem.hint });
   }
-  if (problems.length) return { rules: [], problems };
+  if (problems.length) return empty();
 
-  const rules: CompiledRule[] = [];
-  const seen = new Map<string, number | undefined>();
-  for (const [index, rule] of (value as { rules: Rule[] }).rules.entries()) {
-    const ruleLine = lineOf(doc, counter, ['rules', index]);
-    const previous = seen.get(rule.id);
-    if (seen.has(rule.id)) {
-      problems.push({
-        file,
-        line: lineOf(doc, counter, ['rules', index, 'id']),
-        message: `duplicate rule id '${rule.id}' (first defined at line ${previous ?? '?'})`,
-        hint: 'give each rule a unique id',
-      });
-      continue;
-    }
-    seen.set(rule.id, ruleLine);
+  const body = value as RuleFile;
+  const badRegexes = (found: Iterable<{ path: (string | number)[]; source: string }>, base: (string | number)[], what: string): boolean => {
     let bad = false;
-    for (const { path, source } of regexesOf(rule)) {
+    for (const { path, source } of found) {
       try {
         new RegExp(source);
       } catch (error) {
         bad = true;
         problems.push({
           file,
-          line: lineOf(doc, counter, ['rules', index, ...path]),
-          message: `bad regex in rule '${rule.id}': ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
+          line: lineAt([...base, ...path]),
+          message: `bad regex in ${what}: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`,
           hint: 'fix the regular expression (JavaScript syntax; escape ( ) [ ] ? * + with a backslash to match them literally)',
         });
       }
     }
-    if (!bad) rules.push(compileRule(rule, file, ruleLine));
+    return bad;
+  };
+
+  const conditions: Piece<Condition>[] = [];
+  for (const [name, condition] of Object.entries(body.conditions ?? {})) {
+    if (!badRegexes(conditionRegexes(condition, []), ['conditions', name], `condition '${name}'`)) {
+      conditions.push({ pack, name, body: condition, file, line: lineAt(['conditions', name]) });
+    }
   }
-  return { rules, problems };
+  const regions: Piece<RegionBody>[] = [];
+  for (const [name, region] of Object.entries(body.regions ?? {})) {
+    if (!badRegexes(regionBodyRegexes(region, []), ['regions', name], `region '${name}'`)) {
+      regions.push({ pack, name, body: region, file, line: lineAt(['regions', name]) });
+    }
+  }
+
+  const rules: LoadedRule[] = [];
+  const seen = new Map<string, number | undefined>();
+  for (const [index, rule] of (body.rules ?? []).entries()) {
+    const ruleLine = lineAt(['rules', index]);
+    const previous = seen.get(rule.id);
+    if (seen.has(rule.id)) {
+      problems.push({
+        file,
+        line: lineAt(['rules', index, 'id']),
+        message: `duplicate rule id '${rule.id}' (first defined at line ${previous ?? '?'})`,
+        hint: 'give each rule a unique id',
+      });
+      continue;
+    }
+    seen.set(rule.id, ruleLine);
+    const base = ['rules', index];
+    const ruleLineAt = (path: (string | number)[]): number | undefined => lineAt([...base, ...path]);
+    if (!badRegexes(regexesOf(rule), base, `rule '${rule.id}'`)) rules.push({ rule, file, pack, line: ruleLine, lineAt: ruleLineAt });
+  }
+  const profile = body.agent ? { profile: body.agent, file, pack, line: lineAt(['agent']), lineAt: (path: (string | number)[]) => lineAt(['agent', ...path]) } : undefined;
+  return { rules, conditions, regions, profile, problems };
 }
 
 export interface RuleLayer {
   dir: string;
   files: string[];
-  rules: CompiledRule[];
+  rules: LoadedRule[];
+  conditions: Piece<Condition>[];
+  regions: Piece<RegionBody>[];
+  profiles: LoadedProfile[];
   problems: RuleProblem[];
 }
 
-/** Loads one directory (a layer): its files, their rules, and duplicate ids across its files. */
+/** The pack of a file inside a layer: its first directory below the layer, else the layer's own name. */
+function packInLayer(dir: string, file: string): string {
+  const rel = relative(dir, file).split(sep);
+  return rel.length > 1 ? rel[0]! : basename(dir);
+}
+
+function where(file: string, line: number | undefined): string {
+  return `${relative(process.cwd(), file) || basename(file)}:${line ?? '?'}`;
+}
+
+/** Loads one directory (a layer): its files, what they define, and duplicates across its files. */
 export function loadLayer(dir: string): RuleLayer {
   const abs = resolve(dir);
   let isDir = false;
   try {
     isDir = statSync(abs).isDirectory();
   } catch {
-    throw new UsageError(`rules directory not found: ${dir}`, 'pass an existing directory to --rules / rules check / rules test');
+    throw new UsageError(`rules directory not found: ${dir}`, 'pass an existing directory to --rules / KB_RULES / rules check / rules test');
   }
   if (!isDir) throw new UsageError(`not a directory: ${dir}`, 'pass the directory that holds the rule files, not a file');
   const files = findRuleFiles(abs);
-  const rules: CompiledRule[] = [];
-  const problems: RuleProblem[] = [];
-  const owners = new Map<string, CompiledRule>();
+  const layer: RuleLayer = { dir: abs, files, rules: [], conditions: [], regions: [], profiles: [], problems: [] };
+  const ruleOwners = new Map<string, LoadedRule>();
+  const pieceOwners = new Map<string, Piece<unknown>>();
+  const profileOwners = new Map<string, LoadedProfile>();
   for (const file of files) {
-    const parsed = parseRuleFile(file);
-    problems.push(...parsed.problems);
-    for (const rule of parsed.rules) {
-      const owner = owners.get(rule.id);
+    const parsed = parseRuleFile(file, undefined, packInLayer(abs, file));
+    layer.problems.push(...parsed.problems);
+    for (const loaded of parsed.rules) {
+      const owner = ruleOwners.get(loaded.rule.id);
       if (owner && owner.file !== file) {
-        problems.push({
+        layer.problems.push({
           file,
-          line: rule.line,
-          message: `duplicate rule id '${rule.id}' (also in ${relative(process.cwd(), owner.file) || basename(owner.file)}:${owner.line ?? '?'})`,
+          line: loaded.line,
+          message: `duplicate rule id '${loaded.rule.id}' (also in ${where(owner.file, owner.line)})`,
           hint: 'rename one of them; to replace a built-in rule, put the replacement in a --rules directory',
         });
         continue;
       }
-      owners.set(rule.id, rule);
-      rules.push(rule);
+      ruleOwners.set(loaded.rule.id, loaded);
+      layer.rules.push(loaded);
+    }
+    for (const [kind, list, target] of [
+      ['condition', parsed.conditions, layer.conditions],
+      ['region', parsed.regions, layer.regions],
+    ] as const) {
+      for (const piece of list) {
+        const key = `${kind}\u0000${piece.pack}/${piece.name}`;
+        const owner = pieceOwners.get(key);
+        if (owner) {
+          layer.problems.push({
+            file,
+            line: piece.line,
+            message: `${kind} '${piece.name}' of pack '${piece.pack}' is defined twice (also in ${where(owner.file, owner.line)})`,
+            hint: 'keep one definition per pack',
+          });
+          continue;
+        }
+        pieceOwners.set(key, piece);
+        (target as Piece<unknown>[]).push(piece);
+      }
+    }
+    if (parsed.profile) {
+      const name = parsed.profile.profile.name;
+      const owner = profileOwners.get(name);
+      if (owner) {
+        layer.problems.push({
+          file,
+          line: parsed.profile.line,
+          message: `agent '${name}' has two profiles (also in ${where(owner.file, owner.line)})`,
+          hint: 'keep one profile per agent in a directory; to replace a built-in one, put yours in a --rules directory',
+        });
+      } else {
+        profileOwners.set(name, parsed.profile);
+        layer.profiles.push(parsed.profile);
+      }
     }
   }
-  return { dir: abs, files, rules, problems };
+  return layer;
 }
 
 export function sortRules(rules: Iterable<CompiledRule>): CompiledRule[] {
   return [...rules].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Layers rules: later layers replace earlier rules with the same id. */
-export function layerRules(layers: readonly RuleLayer[]): RuleSet {
-  const byId = new Map<string, CompiledRule>();
+/** The named pieces of all layers, later layers replacing earlier ones by pack/name. */
+export function pieceLookup(layers: readonly RuleLayer[]): PieceLookup {
+  const conditions = new Map<string, Piece<Condition>>();
+  const regions = new Map<string, Piece<RegionBody>>();
+  for (const layer of layers) {
+    for (const p of layer.conditions) conditions.set(`${p.pack}/${p.name}`, p);
+    for (const p of layer.regions) regions.set(`${p.pack}/${p.name}`, p);
+  }
+  return {
+    condition: (ref, pack) => conditions.get(qualify(ref, pack)),
+    region: (ref, pack) => regions.get(qualify(ref, pack)),
+  };
+}
+
+/** Layers rules (later layers replace earlier ones by id) and compiles them; problems for what does not compile. */
+export function layerRules(layers: readonly RuleLayer[]): RuleSet & { problems: RuleProblem[] } {
+  const byId = new Map<string, LoadedRule>();
+  const profiles = new Map<string, LoadedProfile>();
   const files: string[] = [];
   for (const layer of layers) {
     files.push(...layer.files);
-    for (const rule of layer.rules) byId.set(rule.id, rule);
+    for (const loaded of layer.rules) byId.set(loaded.rule.id, loaded);
+    for (const loaded of layer.profiles) profiles.set(loaded.profile.name, loaded);
   }
-  return { rules: sortRules(byId.values()), files };
+  const pieces = pieceLookup(layers);
+  const problems: RuleProblem[] = [];
+  const compiled: CompiledRule[] = [];
+  for (const loaded of byId.values()) {
+    try {
+      compiled.push(compileRule(loaded.rule, loaded.file, loaded.line, pieces, loaded.pack));
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      problems.push({
+        file: loaded.file,
+        line: loaded.lineAt(error.problem.path) ?? loaded.line,
+        message: `rule '${loaded.rule.id}': ${error.problem.message}`,
+        hint: error.problem.hint,
+      });
+    }
+  }
+  return { rules: sortRules(compiled), files, profiles: [...profiles.values()], pieces, problems };
 }
 
 function relativeName(file: string): string {
@@ -230,19 +367,24 @@ export function loadLayers(extraDirs: readonly string[] = [], options: { builtin
   return [...(options.builtin === false ? [] : [builtinRulesDir()]), ...extraDirs].map(loadLayer);
 }
 
+/** Throws the first problem as a RuleLoadError that says how many more there are. */
+export function throwFirst(problems: readonly RuleProblem[]): void {
+  if (problems.length === 0) return;
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}; run: kb rules check)` : '';
+  throw new RuleLoadError(relativeName(first.file), first.line, `${first.message}${more}`, first.hint);
+}
+
 /**
  * The rule set the commands use: built-ins plus each extra directory. Throws a
  * RuleLoadError for the first problem found (rules check lists them all).
  */
 export function loadRuleSetSync(extraDirs: readonly string[] = [], options: { builtin?: boolean } = {}): RuleSet {
   const layers = loadLayers(extraDirs, options);
-  const problems = layers.flatMap((l) => l.problems);
-  if (problems.length) {
-    const first = problems[0]!;
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''}; run: kb rules check)` : '';
-    throw new RuleLoadError(relativeName(first.file), first.line, `${first.message}${more}`, first.hint);
-  }
-  return layerRules(layers);
+  throwFirst(layers.flatMap((l) => l.problems));
+  const set = layerRules(layers);
+  throwFirst(set.problems);
+  return set;
 }
 
 export async function loadRuleSet(extraDirs: readonly string[] = [], options: { builtin?: boolean } = {}): Promise<RuleSet> {

@@ -76,7 +76,11 @@ const Anchor = Type.Union(
   { description: 'A line found by regex. The region is empty when no line matches.' },
 );
 
-export const Region = Type.Object(
+/** A name for a reusable condition or region: `name` in its own pack, `pack/name` elsewhere. */
+export const NAME_PATTERN = '^([a-z0-9][a-z0-9_-]*/)?[a-z0-9][a-z0-9_-]*$';
+const PieceName = Type.String({ pattern: NAME_PATTERN, description: 'A named region or condition: `name` (this pack) or `pack/name`.' });
+
+export const RegionBody = Type.Object(
   {
     below: Type.Optional(Type.Union([Anchor], { description: 'Only the lines below the anchor line.' })),
     from: Type.Optional(Type.Union([Anchor], { description: 'Only the anchor line and the lines below it.' })),
@@ -89,6 +93,12 @@ export const Region = Type.Object(
       }),
     ),
     ignore: Type.Optional(Type.String({ minLength: 1, description: 'A regex: lines that match are left out of the region.' })),
+    at_cursor: Type.Optional(
+      Type.Boolean({
+        description:
+          "Only the line the terminal cursor is on (tmux cursor_y; empty when that line is blank). In a saved capture without pane facts: the last non-blank line.",
+      }),
+    ),
     last: Type.Optional(Type.Integer({ minimum: 1, description: 'Then keep only the last N non-blank lines.' })),
     first: Type.Optional(Type.Integer({ minimum: 1, description: 'Then keep only the first N non-blank lines.' })),
   },
@@ -98,6 +108,12 @@ export const Region = Type.Object(
       'Which lines of the screen the rule looks at. Blank lines are never part of a region. Omitted: the whole screen.',
   },
 );
+export type RegionBody = Static<typeof RegionBody>;
+
+/** A region written out, or the name of one defined under `regions:`. */
+export const Region = Type.Union([PieceName, RegionBody], {
+  description: 'A region (below/from/above/until/ignore/last/first), or the name of one defined under `regions:`.',
+});
 export type Region = Static<typeof Region>;
 
 export const Condition = Type.Recursive(
@@ -116,6 +132,10 @@ export const Condition = Type.Recursive(
         { additionalProperties: false, title: 'any' },
       ),
       Type.Object({ not: Self }, { additionalProperties: false, title: 'not', description: 'The condition does not hold.' }),
+      Type.Object(
+        { matches: PieceName },
+        { additionalProperties: false, title: 'matches', description: 'The named condition (defined under `conditions:`) holds.' },
+      ),
       Type.Object(
         { within: Region, match: Self },
         {
@@ -145,7 +165,7 @@ export const Rule = Type.Object(
     priority: Type.Integer({ minimum: 0, maximum: 1000, description: 'Higher wins when several rules match.' }),
     applies_to: Type.Optional(
       Type.Union([Globs], {
-        description: 'Globs on the agent name (claude, codex, gemini, shell, ...) or the pane command. Omitted: every pane.',
+        description: 'Globs on the agent name (a profile name, or custom) or the pane command. Omitted: every pane.',
       }),
     ),
     region: Type.Optional(Region),
@@ -158,27 +178,5 @@ export const Rule = Type.Object(
   { additionalProperties: false },
 );
 export type Rule = Static<typeof Rule>;
-
-export const RuleFile = Type.Object(
-  {
-    rules: Type.Array(Rule, { minItems: 1 }),
-  },
-  {
-    additionalProperties: false,
-    title: 'kage-bunshin rule file',
-    description: 'Classifier rules for kage-bunshin. Reference this schema with # yaml-language-server: $schema=<path>/schema.json',
-  },
-);
-export type RuleFile = Static<typeof RuleFile>;
-
-/** The JSON Schema document written to rules/schema.json. */
-export function ruleFileJsonSchema(): Record<string, unknown> {
-  const schema = JSON.parse(JSON.stringify(RuleFile)) as Record<string, unknown>;
-  return {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    $id: 'https://kage-bunshin.invalid/rules/schema.json',
-    ...schema,
-  };
-}
 
 export type { TSchema };

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { builtinRulesDir } from './paths.js';
 import { join } from 'node:path';
-import { ruleFileJsonSchema } from './schema.js';
+import { ruleFileJsonSchema } from './pack-schema.js';
 
 export function renderSchema(): string {
   return `${JSON.stringify(ruleFileJsonSchema(), null, 2)}\n`;

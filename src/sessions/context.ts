@@ -1,8 +1,12 @@
-/** What every session command needs: the tmux server, the registry path, the rules. */
-import type { Command } from 'commander';
-import { globalOptions } from '../commands/common.js';
-import { loadRuleSet, type RuleSet } from '../rules/load.js';
-import { registryPath, resolveStateDir, validateSessionId } from '../state/paths.js';
+/**
+ * What every session operation needs, as plain values: the tmux server for new sessions,
+ * the registry, the rule stack (rules and agent profiles), the clock, the caller's working
+ * directory and environment. Built by the command layer from its options; tests build it
+ * directly.
+ */
+import type { Stack } from '../agents/stack.js';
+import { systemClock, type Clock } from '../clock.js';
+import { registryPath, resolveStateDir } from '../state/paths.js';
 import type { TmuxServer } from '../tmux/run.js';
 
 export interface SessionContext {
@@ -11,19 +15,37 @@ export interface SessionContext {
   sessionId: string;
   stateDir: string;
   registry: string;
-  rules(): Promise<RuleSet>;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  stack(): Stack;
 }
 
-export function sessionContext(command: Command): SessionContext {
-  const opts = globalOptions(command);
-  const sessionId = validateSessionId(opts.sessionId || process.env.KB_SESSION_ID || undefined);
-  const stateDir = resolveStateDir({ stateDir: opts.stateDir });
-  let rules: Promise<RuleSet> | undefined;
+export interface SessionContextOptions {
+  sessionId: string;
+  socket?: string | undefined;
+  stateDir?: string | undefined;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stack: () => Stack;
+  clock?: Clock;
+}
+
+export function createSessionContext(options: SessionContextOptions): SessionContext {
+  const stateDir = resolveStateDir({ stateDir: options.stateDir, cwd: options.cwd, env: options.env });
   return {
-    server: { socket: opts.socket || process.env.KB_TMUX_SOCKET || undefined },
-    sessionId,
+    server: { socket: options.socket },
+    sessionId: options.sessionId,
     stateDir,
-    registry: registryPath(stateDir, sessionId),
-    rules: () => (rules ??= loadRuleSet()),
+    registry: registryPath(stateDir, options.sessionId),
+    cwd: options.cwd,
+    env: options.env,
+    clock: options.clock ?? systemClock,
+    stack: options.stack,
   };
+}
+
+/** The directory of kb's own files in the state directory. */
+export function kbDir(ctx: Pick<SessionContext, 'stateDir'>): string {
+  return `${ctx.stateDir}/kage-bunshin`;
 }

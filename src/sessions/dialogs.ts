@@ -1,46 +1,20 @@
 /**
- * Answering a first-run dialog (workspace trust, API key, bypass acceptance, a folder-trust
- * menu) by moving the cursor to its accepting option and pressing Enter, never by a blind
- * Enter: several of these dialogs select "No, exit" by default.
+ * Answering a menu dialog by moving the cursor to the wanted option, one verified step at
+ * a time, and pressing Enter: never a blind Enter, since several first-run dialogs select
+ * "No, exit" by default. Which dialogs spawn accepts, and with which option, is data (the
+ * profile's `dialogs:`); stop uses the same loop for its exit dialogs (Keep worktree).
  */
-import { runTmuxOk } from '../tmux/run.js';
-import { observe, sleep, type Observation } from './observe.js';
-import type { PaneRef } from './send.js';
-
-/** Rules whose screens spawn may accept with --accept-dialogs, and how to find "yes". */
-const ACCEPT: Record<string, RegExp> = {
-  'claude-code/workspace-trust': /\bYes, (?:I trust|proceed)/i,
-  'claude-code/bypass-permissions': /\bYes, I accept\b/i,
-  'claude-code/api-key': /^Yes\b/i,
-  'codex/trust-folder': /^(?:Yes|Trust|Allow|Continue)\b/i,
-  'gemini/trust-folder': /^Trust folder\b/i,
-};
-/** Dialogs answered by Enter on the option that is already selected. */
-const ENTER_ONLY = new Set(['claude-code/auto-mode-notice']);
-
-const GENERIC_ACCEPT = /^(?:Yes|Trust|Allow|I accept|Accept|Continue)\b/i;
-const REFUSE = /\b(?:No|exit|Don't|Do not|Cancel|Quit)\b/i;
-
-export function isFirstRunDialog(rule: string | null): boolean {
-  return rule !== null && (rule in ACCEPT || ENTER_ONLY.has(rule) || /(?:trust|api-key|bypass|first-run|onboarding)/.test(rule));
-}
+import type { Agent } from '../agents/catalog.js';
+import type { Clock } from '../clock.js';
+import type { Observation, PaneIO } from './pane-io.js';
 
 const MARKER = /^\s*[│|]?\s*([❯›▶●>])\s+(.*)$/;
 
 /** The option text of a menu line, without the cursor marker and `N.` numbering. */
-function optionText(line: string): string {
+export function optionText(line: string): string {
   const m = MARKER.exec(line);
   const body = m ? m[2]! : line.replace(/^\s*[│|]?\s*/, '');
   return body.replace(/^\d+[.)]\s+/, '').replace(/[│|]\s*$/, '').trim();
-}
-
-function acceptPattern(rule: string | null): RegExp {
-  return (rule && ACCEPT[rule]) || GENERIC_ACCEPT;
-}
-
-function isAccepting(text: string, rule: string | null): boolean {
-  const pattern = acceptPattern(rule);
-  return pattern.test(text) && !(pattern === GENERIC_ACCEPT && /^No\b/i.test(text));
 }
 
 /** Index of the selected option line (the last cursor-marked line with text), or -1. */
@@ -57,7 +31,7 @@ export function selectedLine(lines: readonly string[]): number {
 }
 
 /** Index of the first line within 12 lines of `near` whose option text satisfies `wanted`, or -1. */
-function optionNear(lines: readonly string[], near: number, wanted: (text: string) => boolean): number {
+export function optionNear(lines: readonly string[], near: number, wanted: (text: string) => boolean): number {
   const from = Math.max(0, near - 12);
   const to = Math.min(lines.length - 1, near + 12);
   for (let i = from; i <= to; i++) {
@@ -67,62 +41,47 @@ function optionNear(lines: readonly string[], near: number, wanted: (text: strin
   return -1;
 }
 
-/** Index of the first line in the window around `near` whose option text is the accepting one. */
-export function acceptingLine(lines: readonly string[], near: number, rule: string | null): number {
-  return optionNear(lines, near, (text) => isAccepting(text, rule) && !(REFUSE.test(text) && !/^Yes\b/i.test(text)));
+/** The first-run dialog this screen shows, if the agent's profile says spawn may accept it. */
+export function firstRunDialog(agent: Agent, rule: string | null): { accept: RegExp | null; enter: boolean } | undefined {
+  return rule === null ? undefined : agent.dialogs.get(rule);
 }
 
 export type AcceptResult = { ok: true } | { ok: false; reason: string };
 
 /**
- * Moves the cursor, one verified step at a time, until the selected option satisfies
- * `wanted`, then presses Enter. `locate` finds the target line from the selected one.
+ * Moves the cursor until the selected option satisfies `wanted`, then presses Enter. Each
+ * step waits (up to 1 s) for the screen to show the move before the next one.
  */
-async function moveToOption(
-  ref: PaneRef,
-  first: Observation,
-  wanted: (text: string) => boolean,
-  locate: (lines: readonly string[], selected: number) => number,
-): Promise<AcceptResult> {
-  const look = () => observe(ref.server, ref.session, ref.paneId, ref.agent, ref.rules);
+export async function moveToOption(io: PaneIO, clock: Clock, first: Observation, wanted: (text: string) => boolean): Promise<AcceptResult> {
   let obs = first;
   for (let step = 0; step < 12; step++) {
     const sel = selectedLine(obs.lines);
     if (sel < 0) return { ok: false, reason: 'no selected option found on the dialog' };
     if (wanted(optionText(obs.lines[sel]!))) {
-      await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'Enter']);
+      await io.key('Enter');
       return { ok: true };
     }
-    const target = locate(obs.lines, sel);
-    if (target < 0) return { ok: false, reason: 'no accepting option found on the dialog' };
-    await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, target > sel ? 'Down' : 'Up']);
+    const target = optionNear(obs.lines, sel, wanted);
+    if (target < 0) return { ok: false, reason: 'no option on the dialog matches' };
+    await io.key(target > sel ? 'Down' : 'Up');
     const before = obs.raw;
     for (let i = 0; i < 20; i++) {
-      await sleep(50);
-      obs = await look();
+      await clock.sleep(50);
+      obs = await io.observe();
       if (obs.raw !== before) break;
     }
   }
-  return { ok: false, reason: 'the cursor did not reach the accepting option' };
+  return { ok: false, reason: 'the cursor did not reach the option' };
 }
 
-/** Moves the cursor to the accepting option (verifying each step) and presses Enter. */
-export async function acceptDialog(ref: PaneRef, first: Observation): Promise<AcceptResult> {
-  const rule = first.classification.rule;
-  if (rule && ENTER_ONLY.has(rule)) {
-    await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'Enter']);
+/** Accepts a first-run dialog as the profile says: Enter on the selection, or the accepting option. */
+export async function acceptDialog(io: PaneIO, clock: Clock, first: Observation, agent: Agent): Promise<AcceptResult> {
+  const how = firstRunDialog(agent, first.classification.rule);
+  if (!how) return { ok: false, reason: `the ${agent.name} profile does not say how to accept ${first.classification.rule ?? 'this dialog'}` };
+  if (how.enter && !how.accept) {
+    await io.key('Enter');
     return { ok: true };
   }
-  return moveToOption(
-    ref,
-    first,
-    (text) => isAccepting(text, rule),
-    (lines, sel) => acceptingLine(lines, sel, rule),
-  );
-}
-
-/** For stop: choose the option whose text matches `pattern` (e.g. "Keep worktree") and press Enter. */
-export async function chooseOption(ref: PaneRef, first: Observation, pattern: RegExp): Promise<boolean> {
-  const wanted = (text: string): boolean => pattern.test(text);
-  return (await moveToOption(ref, first, wanted, (lines, sel) => optionNear(lines, sel, wanted))).ok;
+  const accept = how.accept!;
+  return moveToOption(io, clock, first, (text) => accept.test(text));
 }

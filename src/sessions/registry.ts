@@ -11,11 +11,12 @@
  *   overwritten: it may hold the only record of a fleet of running agents.
  * - Fields this tool does not know (`repo_dir`, anything a later version adds) are kept.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import writeFileAtomic from 'write-file-atomic';
 import { KbError } from '../errors.js';
+import { ensurePrivateDir } from '../state/private.js';
 
 export interface RegistryEntry {
   /** The session name (the registry key). */
@@ -64,8 +65,9 @@ export class RegistryCorruptError extends KbError {
 }
 
 function parseRegistry(path: string, text: string): Registry {
-  // An empty file holds no entries: treating it as {} loses nothing.
-  if (text.trim() === '') return {};
+  // kb never writes an empty file (writes are atomic), so an empty one was truncated or
+  // written by something else: it may have listed running sessions. Report it, never reuse it.
+  if (text.trim() === '') throw new RegistryCorruptError(path, 'the file is empty (0 bytes of JSON)');
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -129,7 +131,7 @@ export async function updateRegistry<T>(
   path: string,
   mutator: (registry: Registry) => T | Promise<T>,
 ): Promise<T> {
-  await mkdir(dirname(path), { recursive: true });
+  await ensurePrivateDir(dirname(path));
   let compromised: Error | undefined;
   let release: () => Promise<void>;
   try {
@@ -146,8 +148,8 @@ export async function updateRegistry<T>(
     });
   }
   try {
-    const before = (await readText(path)) ?? '';
-    const registry = parseRegistry(path, before);
+    const before = await readText(path);
+    const registry = before === undefined ? {} : parseRegistry(path, before);
     const result = await mutator(registry);
     const after = `${JSON.stringify(registry, null, 2)}\n`;
     if (after !== before) {
@@ -156,7 +158,7 @@ export async function updateRegistry<T>(
           hint: 'retry the command; the registry was not changed',
         });
       }
-      await writeFileAtomic(path, after, { encoding: 'utf8' });
+      await writeFileAtomic(path, after, { encoding: 'utf8', mode: 0o600 });
     }
     return result;
   } finally {

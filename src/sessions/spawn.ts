@@ -1,29 +1,38 @@
 /**
- * spawn: reserve the name in the registry, create the tmux session with the agent as its
- * command, wait until the classifier sees its REPL idle (answering or reporting first-run
- * dialogs), then deliver the prompt like `send`.
+ * spawn: reserve the name in the registry, create the tmux session, start the agent its
+ * profile describes with the caller's environment (never on a command line), wait until
+ * the classifier sees its REPL ready (answering or reporting first-run dialogs), then
+ * deliver the prompt and prove it was taken. While it runs the entry is marked as driven
+ * by spawn, so the monitor reports `starting`, not the dialogs spawn itself answers.
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { Agent } from '../agents/catalog.js';
+import { CUSTOM } from '../agents/catalog.js';
+import { buildLaunch, isRootUser, type Launch } from '../agents/launch.js';
+import { fill } from '../agents/template.js';
+import type { Clock } from '../clock.js';
 import { ExitCode, KbError, UsageError } from '../errors.js';
-import { runTmuxOk } from '../tmux/run.js';
-import { capturePane, hasSession, killSession, newSession, respawnPane, sessionPanes } from '../tmux/session.js';
-import { normalize } from '../screen/normalize.js';
-import { agentBinary, buildLaunch, isRootUser, type AgentLaunch } from './agents.js';
+import { hasSession, killSession, newSession, respawnPane } from '../tmux/session.js';
+import { agentVersion } from './agent-version.js';
 import type { SessionContext } from './context.js';
-import { acceptDialog, isFirstRunDialog } from './dialogs.js';
-import { planLaunch } from './launch-env.js';
-import { isWorking, lastLines, observe, sleep, type Observation } from './observe.js';
+import { acceptDialog, firstRunDialog } from './dialogs.js';
+import { drivingMark, drivenState } from './driving.js';
+import { applyEnvironment, clearEnvironment, planEnvironment, serverEnvironment } from './launch-env.js';
+import { withPaneLock } from './lock.js';
 import { NAME_PATTERN, requireName } from './options.js';
+import { tmuxPaneIO, type Observation, type PaneIO } from './pane-io.js';
 import { updateRegistry, type RegistryEntry } from './registry.js';
-import { paneRef, sendMessage, type PaneRef } from './send.js';
+import { deliverText, DeliveryError, lastLines, type Delivery } from './send.js';
+import { driveExit } from './stop.js';
 import { entryPane, entryServer } from './target.js';
-import { claudeWorktreePath, existingPath } from './worktree.js';
+import { existingPath } from './worktree.js';
 
 export interface SpawnOptions {
   name?: string | undefined;
   prompt?: string | undefined;
-  agent: string;
+  /** A profile name (default claude); ignored with `command`. */
+  agent?: string | undefined;
+  /** A command line to run as the custom agent. */
+  command?: string | undefined;
   model?: string | undefined;
   maxBudget?: string | undefined;
   permissionMode?: string | undefined;
@@ -31,13 +40,13 @@ export interface SpawnOptions {
   height: number;
   acceptDialogs: boolean;
   readyTimeoutMs: number;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
 }
 
 export interface SpawnOutcome {
   exitCode: ExitCode;
   output: Record<string, unknown>;
+  /** Printed on stderr beside the output (the prompt was not proven delivered). */
+  error?: KbError;
 }
 
 /** A name from the prompt's first words: "Fix the login bug!" -> "fix-the-login-bug". */
@@ -62,12 +71,24 @@ export function parseSize(size: string): { width: number; height: number } {
   return { width, height };
 }
 
+/** The agent to run: --command is the custom agent; `--agent 'cmd args'` (a command line) too. */
+export function resolveAgent(ctx: Pick<SessionContext, 'stack'>, options: Pick<SpawnOptions, 'agent' | 'command'>): { agent: Agent; command: string | undefined } {
+  const agents = ctx.stack().agents;
+  if (options.command !== undefined) {
+    if (options.agent !== undefined && agents.find(options.agent)?.name !== CUSTOM) {
+      throw new UsageError(`--command goes with no --agent (or --agent ${CUSTOM}), not with --agent ${options.agent}`, 'drop --command to run the agent, or drop --agent to run the command');
+    }
+    return { agent: agents.get(CUSTOM), command: options.command };
+  }
+  const name = options.agent ?? agents.default().name;
+  if (name.trim() === '') throw new UsageError('--agent is empty', `use one of ${agents.names().join(', ')}, or --command 'CMD ...'`);
+  // A command line given as --agent (it has a space or a path): the custom agent.
+  if (/[\s/]/.test(name.trim()) && !agents.find(name)) return { agent: agents.get(CUSTOM), command: name };
+  return { agent: agents.get(name), command: undefined };
+}
+
 /** Under the lock: refuses a live name, replaces a dead or stopped one, records the new entry. */
-async function reserve(
-  ctx: SessionContext,
-  options: SpawnOptions,
-  launchFor: (name: string) => AgentLaunch,
-): Promise<{ entry: RegistryEntry; launch: AgentLaunch }> {
+async function reserve(ctx: SessionContext, options: SpawnOptions, launchFor: (name: string) => Launch): Promise<{ entry: RegistryEntry; launch: Launch }> {
   const explicit = options.name !== undefined;
   const base = explicit ? requireName(options.name!) : nameFromPrompt(options.prompt ?? '');
   return updateRegistry(ctx.registry, async (registry) => {
@@ -77,7 +98,7 @@ async function reserve(
       if (existing) {
         const pane = await entryPane(existing, ctx.server);
         // Another spawn reserved this name and is still creating its session.
-        const starting = existing.starting === true && Date.now() - Date.parse(existing.spawned_at) < 120_000;
+        const starting = drivenState(existing, ctx.clock.now()) === 'starting';
         if (starting || (pane && !pane.dead && !existing.stopped_at)) {
           if (explicit) {
             throw new KbError(`a session named "${name}" is already running (tmux session "${existing.tmux_session}")`, {
@@ -87,7 +108,7 @@ async function reserve(
           continue;
         }
         // Dead or stopped: replace it, removing a dead pane that remain-on-exit kept.
-        if (pane) await killSession(entryServer(existing, ctx.server), existing.tmux_session);
+        if (pane && typeof existing.tmux_session === 'string') await killSession(entryServer(existing, ctx.server), existing.tmux_session);
       } else if (await hasSession(ctx.server, name)) {
         if (explicit) {
           throw new KbError(`a tmux session named "${name}" already exists and is not in this registry`, {
@@ -97,20 +118,20 @@ async function reserve(
         continue;
       }
       const launch = launchFor(name);
-      const worktreePath = launch.worktree ? claudeWorktreePath(options.cwd, launch.worktree) : null;
       const entry: RegistryEntry = {
         name,
         model: options.model ?? null,
-        spawned_at: new Date().toISOString(),
+        spawned_at: new Date(ctx.clock.now()).toISOString(),
         worktree: launch.worktree,
         tmux_session: name,
         socket: ctx.server.socket ?? null,
-        agent: launch.agent,
-        cwd: options.cwd,
-        worktree_path: worktreePath,
+        agent: launch.agent.name,
+        ...(launch.values.command !== undefined ? { command: launch.values.command } : {}),
+        cwd: ctx.cwd,
+        worktree_path: launch.worktreePath,
         resume_id: null,
         stopped_at: null,
-        starting: true,
+        driving: drivingMark('spawn', ctx.clock.now()),
       };
       registry[name] = entry;
       return { entry, launch };
@@ -119,135 +140,120 @@ async function reserve(
   });
 }
 
-async function patchEntry(ctx: SessionContext, entry: RegistryEntry, patch: Partial<RegistryEntry> | null): Promise<void> {
+async function patchEntry(ctx: SessionContext, entry: RegistryEntry, patch: Record<string, unknown> | null): Promise<void> {
   await updateRegistry(ctx.registry, (registry) => {
     const current = registry[entry.name];
     if (!current || current.spawned_at !== entry.spawned_at) return;
-    if (patch === null) delete registry[entry.name];
-    else Object.assign(current, patch);
+    if (patch === null) {
+      delete registry[entry.name];
+      return;
+    }
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete current[k];
+      else current[k] = v;
+    }
   });
 }
 
-type Ready =
-  | { kind: 'ready'; obs: Observation }
-  | { kind: 'dialog'; obs: Observation }
-  | { kind: 'exited'; obs: Observation };
+type Ready = { kind: 'ready'; obs: Observation } | { kind: 'dialog'; obs: Observation } | { kind: 'exited'; obs: Observation };
 
-async function waitReady(ref: PaneRef, launch: AgentLaunch, options: SpawnOptions): Promise<Ready> {
-  const deadline = Date.now() + options.readyTimeoutMs;
-  const genericReady = launch.kind === 'shell' || launch.kind === 'custom';
-  let idleSince = 0;
-  let stableSince = Date.now();
-  let lastRaw = '';
+interface ReadyOptions {
+  acceptDialogs: boolean;
+  readyTimeoutMs: number;
+  /** A prompt will be delivered: an unknown screen is never "ready". */
+  prompt: boolean;
+  name: string;
+}
+
+/** Waits for the agent's REPL: ready, stopped at a dialog, or exited. */
+export async function waitReady(io: PaneIO, agent: Agent, clock: Clock, options: ReadyOptions): Promise<Ready> {
+  const deadline = clock.now() + options.readyTimeoutMs;
+  let readySince = 0;
+  let stableSince = clock.now();
+  let lastRaw: string | null = null;
   let answered = 0;
-  let obs: Observation;
   for (;;) {
-    obs = await observe(ref.server, ref.session, ref.paneId, ref.agent, ref.rules);
-    const now = Date.now();
+    const obs = await io.observe();
+    const now = clock.now();
     const cls = obs.classification;
     if (!obs.pane || obs.pane.dead || cls.state === 'exited') return { kind: 'exited', obs };
     if (obs.raw !== lastRaw) {
       lastRaw = obs.raw;
       stableSince = now;
     }
+    const stableMs = now - stableSince;
     if (cls.needs_intervention && cls.answer === 'keys') {
-      if (options.acceptDialogs && isFirstRunDialog(cls.rule) && answered < 6) {
+      readySince = 0;
+      if (options.acceptDialogs && firstRunDialog(agent, cls.rule) && answered < 6) {
         // Wait for the dialog to settle (its first frames may still be drawing).
-        if (now - stableSince >= 300) {
-          const result = await acceptDialog(ref, obs);
+        if (stableMs >= 300) {
+          const result = await acceptDialog(io, clock, obs, agent);
           if (!result.ok) return { kind: 'dialog', obs };
           answered++;
-          idleSince = 0;
-          await sleep(400);
+          await clock.sleep(400);
+          lastRaw = null;
+          continue;
         }
-      } else if (now - stableSince >= 300) {
+      } else if (stableMs >= 300) {
         return { kind: 'dialog', obs };
       }
-    } else if (cls.state === 'idle') {
-      if (idleSince === 0) idleSince = now;
-      // Idle twice, 600 ms apart: a first-run dialog can replace the first idle frame.
-      if (now - idleSince >= 600) return { kind: 'ready', obs };
+    } else if (agent.readyStates.has(cls.state)) {
+      if (readySince === 0) readySince = now;
+      // Ready twice, 600 ms apart: a first-run dialog can replace the first ready frame.
+      if (now - readySince >= 600) return { kind: 'ready', obs };
     } else {
-      idleSince = 0;
-      // A shell or a plain command has no REPL the rules know: a settled screen is ready.
-      // Without a prompt to deliver, an agent screen the rules do not know is reported
-      // as it is (state unknown) once it has settled.
-      const settleMs = genericReady ? 1500 : options.prompt ? Infinity : 3000;
-      if (!isWorking(obs, ref.agent) && now - stableSince >= settleMs && lastRaw.trim() !== '') {
+      readySince = 0;
+      // A program whose screen no rule knows (a plain command, a silent one too) is ready
+      // once its screen settles, when its profile says so. An agent screen the rules do not
+      // know is reported as it is (state unknown) once it settled, unless a prompt waits.
+      const settleMs = agent.settleMs ?? (options.prompt ? Infinity : 3000);
+      if (cls.state !== 'working' && stableMs >= settleMs && (agent.settleMs !== undefined || obs.lines.length > 0)) {
         return { kind: 'ready', obs };
       }
     }
     if (now >= deadline) {
       throw new KbError(
-        `${launch.agent} in session "${ref.session}" was not ready after ${Math.round(options.readyTimeoutMs / 1000)} s (state ${cls.state}${cls.rule ? `, rule ${cls.rule}` : ''}); last screen lines:\n${lastLines(obs.lines)}`,
-        { hint: `look at it with kb read --name ${ref.session}; raise --ready-timeout, or kill it: kb kill --name ${ref.session}` },
+        `${agent.name} in session "${options.name}" was not ready after ${Math.round(options.readyTimeoutMs / 1000)} s (state ${cls.state}${cls.rule ? `, rule ${cls.rule}` : ''}); last screen lines:\n${lastLines(obs.lines)}`,
+        { hint: `look at it with kb read --name ${options.name}; raise --ready-timeout, or kill it: kb kill --name ${options.name}` },
       );
     }
-    await sleep(150);
+    await clock.sleep(150);
   }
 }
-
-/** A path ending in `.claude/worktrees/<name>` on the screen (Claude Code's banner). */
-export function worktreeOnScreen(lines: readonly string[], name: string): string | null {
-  const suffix = `/.claude/worktrees/${name}`;
-  for (const line of lines) {
-    for (const word of line.split(/\s+/)) {
-      if (word.startsWith('/') && word.endsWith(suffix)) return word;
-    }
-  }
-  return null;
-}
-
-const TRUST_MISSING = /Workspace trust not yet accepted/i;
 
 /**
  * tmux can notice that a program exited before it has drawn the program's last output:
- * give it a moment and capture again, so the error message is not lost.
+ * give it a moment and capture again (with history: some agents move their last words off
+ * the visible screen as they exit), so the error message is not lost.
  */
-async function settleDeadScreen(ref: PaneRef, obs: Observation): Promise<Observation> {
+async function settleDeadScreen(io: PaneIO, clock: Clock, obs: Observation): Promise<Observation> {
   if (!obs.pane) return obs;
   let last = obs;
   for (let i = 0; i < 25; i++) {
-    await sleep(100);
-    // With history: Claude Code can move its last words off the visible screen as it exits.
-    const raw = await capturePane(ref.server, ref.paneId, { escapes: true, join: true, history: 200 }).catch(() => last.raw);
-    const lines = [...normalize(raw).lines];
-    // tmux marks a pane dead when its pty closes, and learns the exit status a moment later
-    // (when it reaps the child): re-read the facts until the status is there.
-    const pane = last.pane?.dead && last.pane.deadStatus === null
-      ? ((await sessionPanes(ref.server, ref.session).catch(() => [])).find((p) => p.paneId === ref.paneId) ?? last.pane)
-      : last.pane;
-    const settled = raw === last.raw && lines.some((l) => l.trim() !== '') && !(pane?.dead && pane.deadStatus === null);
-    last = { ...last, raw, lines, pane };
+    await clock.sleep(100);
+    const lines = await io.history(200);
+    // tmux marks a pane dead when its pty closes and learns the exit status a moment later.
+    const again = last.pane?.dead && last.pane.deadStatus === null ? await io.observe() : last;
+    const pane = again.pane ?? last.pane;
+    const settled = lines.join('\n') === last.lines.join('\n') && lines.some((l) => l.trim() !== '') && !(pane?.dead && pane.deadStatus === null);
+    last = { ...last, lines, pane };
     if (settled) break;
   }
   return last;
 }
 
-/** Runs plain `claude` in the pane, accepts its first-run dialogs (trust), and exits it. */
-async function trustPass(ctx: SessionContext, ref: PaneRef, options: SpawnOptions, scriptDir: string, name: string): Promise<void> {
-  const plain: AgentLaunch = { kind: 'claude', agent: 'claude', command: [agentBinary('claude', options.env), '--permission-mode', 'default'], worktree: null };
-  // (more than one argument: tmux execs it directly, so the pane's command is claude, not sh)
-  const plan = await planLaunch(ctx.server, options.env, plain.command, scriptDir, name);
-  await respawnPane(ctx.server, ref.paneId, { cwd: options.cwd, env: plan.env, command: plan.command });
-  const result = await waitReady(ref, plain, { ...options, prompt: undefined, acceptDialogs: true });
-  if (result.kind !== 'ready') {
-    const obs = result.kind === 'exited' ? await settleDeadScreen(ref, result.obs) : result.obs;
-    throw new KbError(`could not accept the workspace trust of ${options.cwd} (claude ${result.kind === 'exited' ? 'exited' : 'stopped at another dialog'}); last screen lines:\n${lastLines(obs.lines)}`, {
-      hint: `run claude in ${options.cwd} yourself, accept the trust dialog, then spawn again`,
-    });
+const withoutDeadLine = (lines: readonly string[]): string[] => lines.filter((l) => !/^Pane is dead/.test(l));
+
+/** A path on screen ending in the worktree's path below the repository (the agent's banner). */
+export function worktreeOnScreen(lines: readonly string[], launch: Launch): string | null {
+  const template = launch.agent.profile.worktree?.path;
+  if (!template || !launch.worktreePath) return null;
+  const suffix = fill(template.replace(/^\{git_root\}/, ''), launch.values);
+  if (!suffix) return null;
+  for (const line of lines) {
+    for (const word of line.split(/\s+/)) if (word.startsWith('/') && word.endsWith(suffix)) return word;
   }
-  for (let i = 0; i < 3; i++) {
-    await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'C-c']);
-    await sleep(250);
-    await runTmuxOk(ref.server, ['send-keys', '-t', ref.paneId, 'C-c']);
-    for (let j = 0; j < 20; j++) {
-      await sleep(150);
-      const obs = await observe(ref.server, ref.session, ref.paneId, ref.agent, ref.rules);
-      if (!obs.pane || obs.pane.dead) return;
-    }
-  }
-  throw new KbError('claude did not exit after its workspace trust was accepted', { hint: `look at it with kb read --name ${name}` });
+  return null;
 }
 
 export async function spawnSession(ctx: SessionContext, options: SpawnOptions): Promise<SpawnOutcome> {
@@ -255,111 +261,137 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
   if (options.name === undefined && !options.prompt) {
     throw new UsageError('spawn needs --name or a prompt to derive the name from', 'kb spawn --name worker-1 "prompt"');
   }
-  const launchFor = (name: string) => buildLaunch(options.agent, { ...options, name, env: options.env, isRoot: isRootUser() });
+  const { agent, command } = resolveAgent(ctx, options);
+  const isRoot = isRootUser();
+  const launchFor = (name: string): Launch =>
+    buildLaunch(agent, { name, model: options.model, maxBudget: options.maxBudget, permissionMode: options.permissionMode, command, cwd: ctx.cwd, env: ctx.env, isRoot });
   launchFor('x'); // validates the flags before the registry is touched
   const { entry, launch } = await reserve(ctx, options, launchFor);
-  const started = Date.now();
-  const scriptDir = join(ctx.stateDir, 'kage-bunshin', 'launch');
+  const started = ctx.clock.now();
+  const version = agentVersion(agent, ctx.env);
   let paneId: string;
   try {
-    const plan = await planLaunch(ctx.server, options.env, launch.command, scriptDir, entry.name);
-    paneId = await newSession(ctx.server, {
-      name: entry.tmux_session,
-      cwd: options.cwd,
-      width: options.width,
-      height: options.height,
-      env: plan.env,
-      command: plan.command,
-    });
+    // A placeholder first: the session's environment is filled before the agent starts.
+    paneId = await newSession(ctx.server, { name: entry.tmux_session, cwd: ctx.cwd, width: options.width, height: options.height, command: ['cat'] });
   } catch (error) {
     await patchEntry(ctx, entry, null);
     throw error;
   }
-  await patchEntry(ctx, entry, { pane_id: paneId, starting: undefined });
   entry.pane_id = paneId;
-  const ref = paneRef(entry, ctx.server, paneId, await ctx.rules());
-  let ready: Ready;
+  await patchEntry(ctx, entry, { pane_id: paneId });
+  const plan = planEnvironment(await serverEnvironment(ctx.server), ctx.env, { drop: launch.envDrop, extra: launch.envSet });
+  const start = async (argv: string[]): Promise<void> => {
+    await applyEnvironment(ctx.server, entry.tmux_session, plan);
+    try {
+      await respawnPane(ctx.server, paneId, { cwd: ctx.cwd, command: argv });
+    } finally {
+      await clearEnvironment(ctx.server, entry.tmux_session, plan);
+    }
+  };
+  const io = tmuxPaneIO({ server: ctx.server, session: entry.tmux_session, paneId, agent: agent.name, rules: ctx.stack().rules, clock: ctx.clock });
+  const base = { name: entry.name, tmux_session: entry.tmux_session, pane_id: paneId, agent: agent.name };
   try {
-    ready = await waitReady(ref, launch, options);
-    if (ready.kind === 'exited') ready = { kind: 'exited', obs: await settleDeadScreen(ref, ready.obs) };
-    if (ready.kind === 'exited' && launch.kind === 'claude' && TRUST_MISSING.test(ready.obs.lines.join(' '))) {
-      // `claude --worktree` in a folder whose trust was never accepted does not show the
-      // trust dialog: it exits. Accepting means running plain `claude` there once.
-      if (!options.acceptDialogs) {
+    return await withPaneLock(ctx, ctx.server, paneId, { what: 'start it', name: entry.name }, async () => {
+      await start(launch.argv);
+      const readyOptions: ReadyOptions = { acceptDialogs: options.acceptDialogs, readyTimeoutMs: options.readyTimeoutMs, prompt: Boolean(options.prompt), name: entry.name };
+      let ready = await waitReady(io, agent, ctx.clock, readyOptions);
+      if (ready.kind === 'exited') ready = { kind: 'exited', obs: await settleDeadScreen(io, ctx.clock, ready.obs) };
+      const startExit = ready.kind === 'exited' ? agent.startExits.find((s) => s.match.test(ready.obs.lines.join(' '))) : undefined;
+      if (ready.kind === 'exited' && startExit) {
+        if (!options.acceptDialogs || !startExit.acceptByRunning) {
+          return {
+            exitCode: ExitCode.dialog,
+            output: { status: 'needs_intervention', ...base, state: startExit.state, rule: startExit.rule, content: lastLines(withoutDeadLine(ready.obs.lines)), hint: startExit.hint },
+          };
+        }
+        // Run the agent once as the profile says (answering its first-run dialogs), exit it,
+        // then start it again.
+        const once = launch.values;
+        const argv = startExit.acceptByRunning.map((a) => fill(a, once)).filter((a): a is string => a !== null);
+        await start(argv);
+        const pass = await waitReady(io, agent, ctx.clock, { ...readyOptions, prompt: false, acceptDialogs: true });
+        if (pass.kind !== 'ready') {
+          const obs = pass.kind === 'exited' ? await settleDeadScreen(io, ctx.clock, pass.obs) : pass.obs;
+          throw new KbError(`could not accept the first-run dialogs of ${agent.name} in ${ctx.cwd} (it ${pass.kind === 'exited' ? 'exited' : 'stopped at another dialog'}); last screen lines:\n${lastLines(withoutDeadLine(obs.lines))}`, {
+            hint: `run ${agent.name} in ${ctx.cwd} yourself and accept its dialogs, then spawn again`,
+          });
+        }
+        if (!(await driveExit(io, agent, ctx.clock, ctx.clock.now() + 15_000))) {
+          throw new KbError(`${agent.name} did not exit after its first-run dialogs were accepted`, { hint: `look at it with kb read --name ${entry.name}` });
+        }
+        await start(launch.argv);
+        ready = await waitReady(io, agent, ctx.clock, readyOptions);
+        if (ready.kind === 'exited') ready = { kind: 'exited', obs: await settleDeadScreen(io, ctx.clock, ready.obs) };
+      }
+      if (ready.kind === 'exited') {
+        const status = ready.obs.pane?.deadStatus;
+        throw new KbError(
+          `${agent.name} exited during start in session "${entry.name}"${status === null || status === undefined ? '' : ` (exit status ${status})`}; its last screen lines:\n${lastLines(withoutDeadLine(ready.obs.lines))}`,
+          { hint: `read the whole screen with kb read --name ${entry.name}; fix the cause, then spawn again (a dead entry is replaced)` },
+        );
+      }
+      if (ready.kind === 'dialog') {
+        const c = ready.obs.classification;
         return {
           exitCode: ExitCode.dialog,
           output: {
             status: 'needs_intervention',
-            name: entry.name,
-            tmux_session: entry.tmux_session,
-            pane_id: paneId,
-            agent: launch.agent,
-            state: 'permission_approval',
-            rule: 'claude-code/workspace-trust',
-            content: lastLines(ready.obs.lines.filter((l) => !/^Pane is dead/.test(l))),
-            hint: `the workspace trust of ${options.cwd} was never accepted: spawn again with --accept-dialogs (it runs claude there once and chooses "Yes, I trust this folder"), or run claude in that folder yourself and accept`,
+            ...base,
+            state: c.state,
+            rule: c.rule,
+            answer: c.answer,
+            content: lastLines(ready.obs.lines),
+            hint: firstRunDialog(agent, c.rule)
+              ? `answer it with kb send --name ${entry.name} --keys ... (move to the accepting option, then Enter), or kb kill --name ${entry.name} and spawn again with --accept-dialogs`
+              : `answer it with kb send --name ${entry.name} --keys ...`,
           },
         };
       }
-      await trustPass(ctx, ref, options, scriptDir, entry.name);
-      const plan = await planLaunch(ctx.server, options.env, launch.command, scriptDir, entry.name);
-      await respawnPane(ctx.server, paneId, { cwd: options.cwd, env: plan.env, command: plan.command });
-      ready = await waitReady(ref, launch, options);
-      if (ready.kind === 'exited') ready = { kind: 'exited', obs: await settleDeadScreen(ref, ready.obs) };
-    }
-  } finally {
-    await rm(join(scriptDir, `launch-${entry.name}.sh`), { force: true });
-  }
-  const base = {
-    name: entry.name,
-    tmux_session: entry.tmux_session,
-    pane_id: paneId,
-    agent: launch.agent,
-  };
-  if (ready.kind === 'exited') {
-    const status = ready.obs.pane?.deadStatus;
-    throw new KbError(
-      `${launch.agent} exited during start in session "${entry.name}"${status === null || status === undefined ? '' : ` (exit status ${status})`}; its last screen lines:\n${lastLines(ready.obs.lines.filter((l) => !/^Pane is dead/.test(l)))}`,
-      { hint: `read the whole screen with kb read --name ${entry.name}; fix the cause, then spawn again (a dead entry is replaced)` },
-    );
-  }
-  if (ready.kind === 'dialog') {
-    const c = ready.obs.classification;
-    return {
-      exitCode: ExitCode.dialog,
-      output: {
-        status: 'needs_intervention',
+      const readyMs = ctx.clock.now() - started;
+      const shown = worktreeOnScreen(ready.obs.lines, launch);
+      if (shown && shown !== entry.worktree_path) {
+        entry.worktree_path = shown;
+        await patchEntry(ctx, entry, { worktree_path: shown });
+      }
+      let delivery: Delivery | null = null;
+      let error: KbError | undefined;
+      if (options.prompt) {
+        try {
+          delivery = await deliverText(io, agent, ctx.clock, options.prompt, {
+            name: entry.name,
+            ...(options.acceptDialogs
+              ? {
+                  onFirstRunDialog: async (obs: Observation) => {
+                    // Let the dialog finish drawing, then answer it as waitReady would.
+                    await ctx.clock.sleep(300);
+                    const now = await io.observe();
+                    const ok = (await acceptDialog(io, ctx.clock, now.classification.rule === obs.classification.rule ? now : obs, agent)).ok;
+                    if (ok) await ctx.clock.sleep(400);
+                    return ok;
+                  },
+                }
+              : {}),
+          });
+        } catch (e) {
+          if (!(e instanceof DeliveryError)) throw e;
+          error = e;
+        }
+      }
+      const output: Record<string, unknown> = {
         ...base,
-        state: c.state,
-        rule: c.rule,
-        content: lastLines(ready.obs.lines),
-        hint: isFirstRunDialog(c.rule)
-          ? `answer it with kb send --name ${entry.name} --keys ... (move to the accepting option, then Enter), or kb kill --name ${entry.name} and spawn again with --accept-dialogs`
-          : `answer it with kb send --name ${entry.name} --keys ...`,
-      },
-    };
+        model: entry.model,
+        spawned_at: entry.spawned_at,
+        worktree: existingPath(entry.worktree_path) ?? entry.worktree_path ?? null,
+        state: ready.obs.classification.state,
+        ready_ms: readyMs,
+        prompt_sent: delivery !== null,
+        ...(delivery ? { delivery: delivery.proof } : {}),
+        agent_version: await version,
+      };
+      if (error) return { exitCode: ExitCode.failure, output: { ...output, error: error.message.split('\n')[0] }, error };
+      return { exitCode: ExitCode.ok, output };
+    });
+  } finally {
+    await patchEntry(ctx, entry, { driving: undefined, agent_version: (await version) ?? undefined });
   }
-  const readyMs = Date.now() - started;
-  const state = ready.obs.classification.state;
-  if (launch.worktree) {
-    // Claude Code shows its working directory in the banner: the worktree it really made.
-    const shown = worktreeOnScreen(ready.obs.lines, launch.worktree);
-    if (shown && shown !== entry.worktree_path) {
-      entry.worktree_path = shown;
-      await patchEntry(ctx, entry, { worktree_path: shown });
-    }
-  }
-  if (options.prompt) await sendMessage(ref, options.prompt, { name: entry.name });
-  return {
-    exitCode: ExitCode.ok,
-    output: {
-      ...base,
-      model: entry.model,
-      spawned_at: entry.spawned_at,
-      worktree: existingPath(entry.worktree_path) ?? entry.worktree_path ?? null,
-      state,
-      ready_ms: readyMs,
-      prompt_sent: Boolean(options.prompt),
-    },
-  };
 }

@@ -1,21 +1,23 @@
 /** The status object of `status` and `list --json`. */
-import type { RuleSet } from '../rules/load.js';
-import type { TmuxServer } from '../tmux/run.js';
-import { observe } from './observe.js';
+import type { SessionContext } from './context.js';
+import { drivenState } from './driving.js';
 import type { RegistryEntry } from './registry.js';
-import { entryPane, entryServer } from './target.js';
+import { entryAgent, entryAgentName, entryPane, entryServer, entrySession, paneIO } from './target.js';
 
 export interface SessionStatus {
   name: string;
   alive: boolean;
+  /** The classified state; `starting` / `stopping` while a kb spawn or stop drives it. */
   state: string;
   rule: string | null;
   /** The classified state, or `stopped` / `dead` (a vanished or exited pane). */
   status: string;
-  tmux_session: string;
+  tmux_session: string | null;
   pane_id: string | null;
   model: string | null;
   agent: string;
+  /** The agent CLI's version recorded at spawn (null: unknown). */
+  agent_version: string | null;
   spawned_at: string | null;
   age: string;
   age_seconds: number;
@@ -23,6 +25,10 @@ export interface SessionStatus {
   stopped_at: string | null;
   resume_id: string | null;
   needs_intervention: boolean;
+  /** How to answer it: keys or text (none otherwise). */
+  answer: string;
+  /** Something the caller should know (an agent with no loaded profile). */
+  warning?: string;
 }
 
 /** As the original tool: `45s`, `5m`, `2h`, `3d`. */
@@ -33,8 +39,8 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(seconds / 86_400)}d`;
 }
 
-export function ageSeconds(spawnedAt: string | undefined, now = Date.now()): number {
-  const t = Date.parse(spawnedAt ?? '');
+export function ageSeconds(spawnedAt: unknown, now = Date.now()): number {
+  const t = Date.parse(typeof spawnedAt === 'string' ? spawnedAt : '');
   return Number.isNaN(t) ? 0 : Math.max(0, Math.floor((now - t) / 1000));
 }
 
@@ -44,42 +50,59 @@ export function worktreeOf(entry: RegistryEntry): string | null {
   return typeof entry.worktree === 'string' && entry.worktree ? entry.worktree : null;
 }
 
-export async function sessionStatus(entry: RegistryEntry, fallback: TmuxServer, rules: RuleSet, now = Date.now()): Promise<SessionStatus> {
-  const server = entryServer(entry, fallback);
-  const pane = await entryPane(entry, fallback);
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+export async function sessionStatus(ctx: SessionContext, entry: RegistryEntry): Promise<SessionStatus> {
+  const server = entryServer(entry, ctx.server);
+  const session = entrySession(entry);
+  const pane = await entryPane(entry, ctx.server);
+  const agent = entryAgent(ctx, entry);
+  const agentName = entryAgentName(entry, ctx.stack().agents.default().name);
   let state = 'exited';
   let rule: string | null = null;
   let needs = false;
+  let answer = 'none';
   let alive = false;
-  if (pane) {
-    const obs = await observe(server, entry.tmux_session, pane.paneId, entry.agent ?? 'claude', rules);
+  // Without its profile the screen is read with the generic rules, and the status says so.
+  const classifier = agent ?? ctx.stack().agents.get('custom');
+  if (pane && session !== null) {
+    const obs = await paneIO(ctx, { entry, server, session, pane }, classifier).observe();
     state = obs.classification.state;
     rule = obs.classification.rule;
     needs = obs.classification.needs_intervention;
+    answer = obs.classification.answer;
     alive = !!obs.pane && !obs.pane.dead && state !== 'exited';
     if (obs.pane?.dead) {
       state = 'exited';
       alive = false;
     }
   }
+  const driven = alive ? drivenState(entry, ctx.clock.now()) : null;
+  if (driven) {
+    state = driven;
+    needs = false;
+  }
   const status = entry.stopped_at ? 'stopped' : !pane || pane.dead ? 'dead' : state;
-  const age = ageSeconds(entry.spawned_at, now);
+  const age = ageSeconds(entry.spawned_at, ctx.clock.now());
   return {
     name: entry.name,
     alive,
     state,
     rule,
     status,
-    tmux_session: entry.tmux_session,
-    pane_id: pane?.paneId ?? entry.pane_id ?? null,
-    model: entry.model ?? null,
-    agent: entry.agent ?? 'claude',
-    spawned_at: entry.spawned_at ?? null,
+    tmux_session: session,
+    pane_id: pane?.paneId ?? str(entry.pane_id),
+    model: str(entry.model),
+    agent: agentName,
+    agent_version: str(entry.agent_version),
+    spawned_at: str(entry.spawned_at),
     age: formatAge(age),
     age_seconds: age,
     worktree: worktreeOf(entry),
-    stopped_at: entry.stopped_at ?? null,
-    resume_id: entry.resume_id ?? null,
+    stopped_at: str(entry.stopped_at),
+    resume_id: str(entry.resume_id),
     needs_intervention: needs,
+    answer: needs ? answer : 'none',
+    ...(agent ? {} : { warning: `no loaded profile for agent "${agentName}": classified with the generic rules (pass the --rules directory that defines it)` }),
   };
 }

@@ -4,7 +4,7 @@
  * that vanished between list-panes and its capture comes back as null, never as an error.
  */
 import { randomBytes } from 'node:crypto';
-import { KbError } from '../errors.js';
+import { TmuxError } from './errors.js';
 import type { ControlClient } from './control.js';
 import { isNoServer, noServerHint, runTmux, type TmuxServer } from './run.js';
 
@@ -18,7 +18,7 @@ export function captureArgs(paneId: string): string[] {
 }
 
 function checkPaneId(paneId: string): void {
-  if (!/^%\d+$/.test(paneId)) throw new KbError(`internal: not a pane id: ${JSON.stringify(paneId)}`);
+  if (!/^%\d+$/.test(paneId)) throw new TmuxError(`internal: not a pane id: ${JSON.stringify(paneId)}`);
 }
 
 /** The text of each pane, or null when the pane no longer exists. */
@@ -37,7 +37,7 @@ export async function captureViaControl(client: ControlClient, paneIds: readonly
     const reply = replies[i]!;
     if (reply.ok) out.set(id, joinRows(reply.lines));
     else if (/can't find|no such pane|not found/i.test(reply.error)) out.set(id, null);
-    else throw new KbError(`tmux capture-pane -t ${id} failed: ${reply.error}`, { hint: 'check the tmux server' });
+    else throw new TmuxError(`tmux capture-pane -t ${id} failed: ${reply.error}`, { hint: 'check the tmux server' });
   });
   return out;
 }
@@ -70,11 +70,11 @@ export async function captureChained(server: TmuxServer, paneIds: readonly strin
       } else rows.push(line);
     }
     if (done === rest.length) break;
-    if (result.exitCode === 0) throw new KbError('tmux capture chain ended early without an error', { hint: 'check the tmux server' });
-    if (isNoServer(result.stderr)) throw new KbError(`tmux server gone (${result.stderr.trim()})`, { hint: noServerHint(server) });
+    if (result.exitCode === 0) throw new TmuxError('tmux capture chain ended early without an error', { hint: 'check the tmux server' });
+    if (isNoServer(result.stderr)) throw new TmuxError(`tmux server gone (${result.stderr.trim()})`, { hint: noServerHint(server) });
     const failed = rest[done]!;
     if (!/can't find|no such pane|not found/i.test(result.stderr)) {
-      throw new KbError(`tmux capture-pane -t ${failed} failed: ${result.stderr.trim()}`, { hint: 'check the tmux server' });
+      throw new TmuxError(`tmux capture-pane -t ${failed} failed: ${result.stderr.trim()}`, { hint: 'check the tmux server' });
     }
     out.set(failed, null);
     rest = rest.slice(done + 1);

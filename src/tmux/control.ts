@@ -11,8 +11,8 @@
  * kills the server.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { KbError } from '../errors.js';
-import { isNoServer, noServerHint, tmuxMissing, type TmuxServer } from './run.js';
+import { TmuxError, TmuxMissingError } from './errors.js';
+import { isNoServer, noServerHint, serverLabel, tmuxDeadline, type TmuxServer } from './run.js';
 
 /** One reply block: the lines between `%begin` and `%end`, or the error text of `%error`. */
 export interface ControlBlock {
@@ -87,19 +87,22 @@ export class ControlParser {
 }
 
 /** The control client (or its server) went away; every pending and later command gets this. */
-export class ControlClosedError extends KbError {
+export class ControlClosedError extends TmuxError {
   /** True when tmux said there is no server (it was never there or it died). */
   readonly serverGone: boolean;
+  /** True when the server did not answer a command within the deadline. */
+  readonly timedOut: boolean;
 
-  constructor(message: string, serverGone: boolean, hint?: string) {
+  constructor(message: string, serverGone: boolean, hint?: string, timedOut = false) {
     super(message, { hint: hint ?? 'check that the tmux server is still running (tmux list-sessions)' });
     this.name = 'ControlClosedError';
     this.serverGone = serverGone;
+    this.timedOut = timedOut;
   }
 }
 
 /** A command answered with `%error`: tmux's words are the message. */
-export class ControlCommandError extends KbError {
+export class ControlCommandError extends TmuxError {
   readonly command: string;
 
   constructor(command: string, said: string) {
@@ -120,7 +123,7 @@ interface Pending {
 export interface ControlOptions {
   /** How long to wait for the attach to be answered (default 5000 ms). */
   connectTimeoutMs?: number;
-  /** A reply not seen within this time closes the client (default 10000 ms): no hang. */
+  /** A reply not seen within this time closes the client (default: the tmux deadline): no hang. */
   commandTimeoutMs?: number;
   /** The tmux binary (tests). */
   tmuxBin?: string;
@@ -168,14 +171,28 @@ export class ControlClient {
     child.stdin.on('error', () => {
       /* EPIPE when tmux went away: the exit handler reports it */
     });
+    // Settles on the client's EXIT: its pipes may stay open in a stopped server (tmux hands
+    // them over), so 'close' alone could never come. 'close' normally follows within ms and
+    // brings the last stderr words, so it gets a moment first.
     this.exited = new Promise((resolve) => {
-      child.on('close', () => {
+      let done = false;
+      const settle = (): void => {
+        if (done) return;
+        done = true;
         this.fail(this.goneError());
+        child.stdout.destroy();
+        child.stderr.destroy();
         resolve();
-      });
+      };
+      child.on('close', settle);
+      child.on('exit', () => setTimeout(settle, 100).unref());
+      child.on('error', () => setTimeout(settle, 0).unref());
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') this.fail(Object.assign(new ControlClosedError(tmuxMissing().message, false, tmuxMissing().hint), { missing: true }));
+      if (error.code === 'ENOENT') {
+        const missing = new TmuxMissingError();
+        this.fail(Object.assign(new ControlClosedError(missing.message, false, missing.hint), { missing: true }));
+      }
       else this.fail(new ControlClosedError(`tmux control client failed: ${error.message}`, false));
     });
   }
@@ -184,8 +201,8 @@ export class ControlClient {
   static async connect(server: TmuxServer, options: ControlOptions = {}): Promise<ControlClient> {
     const { args, env } = controlSpawnArgs(server);
     const child = spawn(options.tmuxBin ?? 'tmux', args, { stdio: ['pipe', 'pipe', 'pipe'], env });
-    const client = new ControlClient(child, server, options.commandTimeoutMs ?? 10_000);
-    const timeoutMs = options.connectTimeoutMs ?? 5_000;
+    const client = new ControlClient(child, server, options.commandTimeoutMs ?? tmuxDeadline());
+    const timeoutMs = options.connectTimeoutMs ?? tmuxDeadline();
     try {
       await new Promise<void>((resolve, reject) => {
         client.ready = { resolve, reject };
@@ -194,7 +211,7 @@ export class ControlClient {
       });
     } catch (error) {
       await client.close();
-      if ((error as { missing?: boolean }).missing) throw tmuxMissing();
+      if ((error as { missing?: boolean }).missing) throw new TmuxMissingError();
       throw error;
     }
     return client;
@@ -220,7 +237,7 @@ export class ControlClient {
     if (this.closedError) return Promise.reject(this.closedError);
     for (const command of commands) {
       if (command.trim() === '' || command.includes('\n')) {
-        return Promise.reject(new KbError(`internal: invalid control-mode command ${JSON.stringify(command)}`));
+        return Promise.reject(new TmuxError(`internal: invalid control-mode command ${JSON.stringify(command)}`));
       }
     }
     const replies = commands.map(
@@ -246,10 +263,13 @@ export class ControlClient {
     if (!this.closedError) this.fail(new ControlClosedError('tmux control client closed', false));
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.stdin.end();
-      const t = setTimeout(() => this.child.kill('SIGTERM'), 1_000);
-      t.unref();
+      const term = setTimeout(() => this.child.kill('SIGTERM'), 1_000);
+      const kill = setTimeout(() => this.child.kill('SIGKILL'), 2_000);
+      term.unref();
+      kill.unref();
       await this.exited;
-      clearTimeout(t);
+      clearTimeout(term);
+      clearTimeout(kill);
     }
   }
 
@@ -287,8 +307,8 @@ export class ControlClient {
     this.timer = null;
     if (this.pending.length === 0 || this.closedError) return;
     this.timer = setTimeout(() => {
-      this.fail(new ControlClosedError(`tmux did not answer within ${this.commandTimeoutMs} ms`, false, 'check that the tmux server is responsive (tmux list-sessions)'));
-      this.child.kill('SIGTERM');
+      this.fail(new ControlClosedError(`tmux ${serverLabel(this.server)} did not answer within ${this.commandTimeoutMs} ms`, false, 'the tmux server is stopped or hung: check it with tmux list-sessions (a stopped server resumes with kill -CONT <pid>)', true));
+      this.child.kill('SIGKILL');
     }, this.commandTimeoutMs);
     this.timer.unref();
   }

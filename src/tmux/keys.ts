@@ -5,7 +5,7 @@
  * it) and deleted afterwards. Named keys are validated against a fixed list.
  */
 import { randomBytes } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { TmuxKeyError } from './errors.js';
 import { runTmuxOk, type TmuxServer } from './run.js';
 import { literalArg } from './session.js';
 
@@ -55,7 +55,7 @@ export function parseKey(arg: string): Key {
   if (named) return { kind: 'named', name: named };
   const ctrl = /^c-([a-z])$/i.exec(arg);
   if (ctrl) return { kind: 'named', name: `C-${ctrl[1]!.toLowerCase()}` };
-  throw new UsageError(
+  throw new TmuxKeyError(
     `unknown key ${JSON.stringify(arg)}`,
     'use key names (Enter Escape Up Down Left Right Tab BTab Space BSpace Home End PageUp PageDown F1-F12), C-<letter>, or single characters; send text without --keys',
   );

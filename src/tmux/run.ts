@@ -1,5 +1,10 @@
-import { execa } from 'execa';
-import { KbError } from '../errors.js';
+/**
+ * Running tmux commands. Every call has a deadline (no command can hang kb), and a server
+ * that missed one is remembered: later calls to it in the same process fail at once with
+ * the same error instead of each waiting out its own deadline.
+ */
+import { execBounded } from './exec.js';
+import { TmuxError, TmuxMissingError, TmuxTimeoutError } from './errors.js';
 
 /** Which tmux server to talk to: `tmux -L socket`, or the user's default server. */
 export interface TmuxServer {
@@ -17,45 +22,75 @@ export function serverArgs(server: TmuxServer): string[] {
   return server.socket ? ['-L', server.socket] : [];
 }
 
+/** A stable key for one server (maps, caches). */
+export function serverKey(server: TmuxServer): string {
+  return server.socket ?? '';
+}
+
+/** How the server is named in messages. */
+export function serverLabel(server: TmuxServer): string {
+  return server.socket ? `server on socket "${server.socket}"` : 'default server';
+}
+
+let deadlineMs = Number(process.env.KB_TMUX_TIMEOUT_MS) > 0 ? Number(process.env.KB_TMUX_TIMEOUT_MS) : 5_000;
+
+/** The deadline of one tmux call (default 5 s; KB_TMUX_TIMEOUT_MS; the monitor ties it to its interval). */
+export function tmuxDeadline(): number {
+  return deadlineMs;
+}
+
+export function setTmuxDeadline(ms: number): void {
+  deadlineMs = Math.max(50, Math.round(ms));
+}
+
+const unresponsive = new Map<string, TmuxTimeoutError>();
+
+/** The error a server that missed a deadline earlier in this process gets at once. */
+export function unresponsiveError(server: TmuxServer): TmuxTimeoutError | undefined {
+  return unresponsive.get(serverKey(server));
+}
+
+export function markUnresponsive(server: TmuxServer, error: TmuxTimeoutError): void {
+  unresponsive.set(serverKey(server), error);
+}
+
+/** Forgets that a server missed a deadline (tests; a server resumed with kill -CONT). */
+export function forgetUnresponsive(): void {
+  unresponsive.clear();
+}
+
 /**
  * Runs one tmux process. Never throws for a non-zero exit (callers decide what a failure
- * means); throws a KbError only when tmux itself cannot be started.
+ * means); throws a TmuxError when tmux cannot be started or does not answer in time.
  */
 export async function runTmux(
   server: TmuxServer,
   args: readonly string[],
   options: { input?: string; timeoutMs?: number } = {},
 ): Promise<TmuxResult> {
+  const earlier = unresponsiveError(server);
+  if (earlier) throw earlier;
+  const timeoutMs = options.timeoutMs ?? deadlineMs;
+  let result;
   try {
-    const result = await execa('tmux', [...serverArgs(server), ...args], {
-      reject: false,
-      stripFinalNewline: false,
+    result = await execBounded('tmux', [...serverArgs(server), ...args], {
       input: options.input,
-      timeout: options.timeoutMs ?? 15_000,
-      env: { LANG: process.env.LANG ?? 'C.UTF-8', LC_ALL: process.env.LC_ALL ?? '' },
+      timeoutMs,
+      env: { ...process.env, LANG: process.env.LANG || 'C.UTF-8' },
     });
-    if (result.failed && result.exitCode === undefined) {
-      const code = (result as { code?: string }).code;
-      if (code === 'ENOENT') throw tmuxMissing();
-      if (result.timedOut) {
-        throw new KbError(`tmux ${args[0] ?? ''} did not answer within ${options.timeoutMs ?? 15_000} ms`, {
-          hint: 'check that the tmux server is responsive (tmux list-sessions)',
-        });
-      }
-    }
-    return {
-      stdout: String(result.stdout ?? ''),
-      stderr: String(result.stderr ?? ''),
-      exitCode: result.exitCode ?? 1,
-    };
   } catch (error) {
-    if (error instanceof KbError) throw error;
-    if ((error as { code?: string }).code === 'ENOENT') throw tmuxMissing();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new TmuxMissingError();
+    throw new TmuxError(`cannot run tmux: ${(error as Error).message}`, { hint: 'check that tmux runs: tmux -V', cause: error });
+  }
+  if (result.timedOut) {
+    const error = new TmuxTimeoutError(args[0] ?? 'a command', timeoutMs, serverLabel(server));
+    markUnresponsive(server, error);
     throw error;
   }
+  return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1 };
 }
 
-/** Like runTmux, but a non-zero exit becomes a KbError naming the command and tmux's words. */
+/** Like runTmux, but a non-zero exit becomes a TmuxError naming the command and tmux's words. */
 export async function runTmuxOk(
   server: TmuxServer,
   args: readonly string[],
@@ -64,7 +99,7 @@ export async function runTmuxOk(
   const result = await runTmux(server, args, options);
   if (result.exitCode !== 0) {
     const said = result.stderr.trim() || `exit ${result.exitCode}`;
-    throw new KbError(`tmux ${args[0] ?? ''} failed: ${said}`, {
+    throw new TmuxError(`tmux ${args[0] ?? ''} failed: ${said}`, {
       hint: options.hint ?? (isNoServer(said) ? noServerHint(server) : 'check the tmux server and the target'),
     });
   }
@@ -79,12 +114,6 @@ export function noServerHint(server: TmuxServer): string {
   return server.socket
     ? `no tmux server is running on socket "${server.socket}"; check --socket / KB_TMUX_SOCKET`
     : 'no tmux server is running; start one, or pass --socket NAME for a private server';
-}
-
-export function tmuxMissing(): KbError {
-  return new KbError('tmux is not installed or not on PATH', {
-    hint: 'install tmux (Debian/Ubuntu: apt-get install -y tmux; macOS: brew install tmux)',
-  });
 }
 
 /** An exact session target: `=name:` never prefix-matches another session. */

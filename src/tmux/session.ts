@@ -3,6 +3,7 @@
  * pane, kill a session. Every target is a pane id (`%N`) or an exact session target
  * (`=name:`), never a bare name that tmux would prefix-match.
  */
+import { TmuxError } from './errors.js';
 import { PANE_FORMAT, parsePaneList, type PaneInfo } from './panes.js';
 import { endProcessGroups } from './processes.js';
 import { exactSessionTarget, isNoServer, runTmux, runTmuxOk, type TmuxServer } from './run.js';
@@ -71,7 +72,6 @@ export interface NewSessionOptions {
   cwd: string;
   width: number;
   height: number;
-  env: Record<string, string>;
   /** argv; a single element runs through the default shell (`sh -c`), as tmux does. */
   command: string[];
 }
@@ -82,13 +82,11 @@ export interface NewSessionOptions {
  * a program that dies at once leaves a dead pane (with its last screen) to report.
  */
 export async function newSession(server: TmuxServer, options: NewSessionOptions): Promise<string> {
-  const envArgs = Object.entries(options.env).flatMap(([k, v]) => ['-e', literalArg(`${k}=${v}`)]);
   const args = [
     'new-session', '-d', '-P', '-F', '#{pane_id}',
     '-s', options.name,
     '-x', String(options.width), '-y', String(options.height),
     '-c', literalArg(options.cwd),
-    ...envArgs,
     ...options.command.map(literalArg),
     ';', 'set-option', '-t', exactSessionTarget(options.name), 'remain-on-exit', 'on',
     ';', 'set-option', '-w', '-t', exactSessionTarget(options.name), 'allow-rename', 'off',
@@ -98,22 +96,24 @@ export async function newSession(server: TmuxServer, options: NewSessionOptions)
   });
   const paneId = out.trim().split('\n')[0] ?? '';
   if (!paneId.startsWith('%')) {
-    const { KbError } = await import('../errors.js');
-    throw new KbError(`tmux new-session printed no pane id (got ${JSON.stringify(out.trim())})`, {
+    throw new TmuxError(`tmux new-session printed no pane id (got ${JSON.stringify(out.trim())})`, {
       hint: 'check the tmux version (3.2 or later is needed): tmux -V',
     });
   }
   return paneId;
 }
 
-/** Runs a new command in an existing (usually dead) pane, keeping its pane id. */
-export async function respawnPane(
-  server: TmuxServer,
-  paneId: string,
-  options: { cwd: string; env: Record<string, string>; command: string[] },
-): Promise<void> {
-  const envArgs = Object.entries(options.env).flatMap(([k, v]) => ['-e', literalArg(`${k}=${v}`)]);
-  await runTmuxOk(server, ['respawn-pane', '-k', '-t', paneId, '-c', literalArg(options.cwd), ...envArgs, ...options.command.map(literalArg)]);
+/**
+ * Runs a new command in an existing pane (killing what runs there), keeping its pane id.
+ * The process gets the session's environment (see sessions/launch-env.ts).
+ */
+export async function respawnPane(server: TmuxServer, paneId: string, options: { cwd: string; command: string[] }): Promise<void> {
+  await runTmuxOk(server, ['respawn-pane', '-k', '-t', paneId, '-c', literalArg(options.cwd), ...options.command.map(literalArg)]);
+}
+
+/** Runs tmux commands given on stdin (`source-file -`): what they carry never shows in argv. */
+export async function sourceCommands(server: TmuxServer, lines: readonly string[]): Promise<void> {
+  await runTmuxOk(server, ['source-file', '-'], { input: `${lines.join('\n')}\n` });
 }
 
 /** Kills a session by exact name; false when it did not exist. */

@@ -55,6 +55,7 @@ describe('classify', () => {
       state: 'permission_approval',
       rule: 't/menu',
       evidence: [' ❯ 1. Yes', '   2. No', 'Esc to cancel'],
+      evidenceLines: [1, 2, 4],
       answer: 'keys',
       needs_intervention: true,
     });

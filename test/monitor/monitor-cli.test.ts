@@ -59,7 +59,6 @@ describe('monitor against real tmux', () => {
       { name: 'b-busy', tmux_session: 'busy-one', pane_id: busy, socket: server.socket, agent: 'shell' },
       { name: 'c-asking', tmux_session: 'asking-one', pane_id: asking, socket: server.socket, agent: 'shell' },
     ]);
-    const started = Date.now();
     const r = await monitor(['--interval', '1', '--timeout', '10']);
     expect(r.exitCode).toBe(0);
     const status = one(r.stdout);
@@ -69,13 +68,12 @@ describe('monitor against real tmux', () => {
       type: 'question',
       name: 'c-asking',
       state: 'question',
-      rule: 'shell/question-prompt',
+      rule: 'generic/question-prompt',
       pane_id: asking,
       pending: ['c-asking'],
     });
     expect(status.content).toContain("rm: remove regular file 'victim.txt'?");
     expect((status.content as string).split('\n').length).toBeLessThanOrEqual(10);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('reports a [y/N] confirmation as yes_no_prompt, and every pending session', async () => {
@@ -90,7 +88,7 @@ describe('monitor against real tmux', () => {
     expect(status).toMatchObject({ status: 'intervention_needed', name: 'a-rm', type: 'question', pending: ['a-rm', 'b-confirm'] });
     await state.write([{ name: 'b-confirm', tmux_session: 'confirm', pane_id: yn, agent: 'shell' }]);
     const second = one((await monitor(['--timeout', '5'])).stdout);
-    expect(second).toMatchObject({ status: 'intervention_needed', name: 'b-confirm', type: 'yes_no_prompt', rule: 'shell/yes-no' });
+    expect(second).toMatchObject({ status: 'intervention_needed', name: 'b-confirm', type: 'yes_no_prompt', rule: 'generic/yes-no' });
     expect(second.content).toContain('Overwrite the config file? [y/N]');
   });
 
@@ -108,11 +106,9 @@ describe('monitor against real tmux', () => {
       { name: 'idle', tmux_session: 'idle', pane_id: idle, agent: 'shell' },
       { name: 'busy', tmux_session: 'busy', pane_id: busy, agent: 'shell' },
     ]);
-    const started = Date.now();
     const r = await monitor(['--interval', '0.5', '--timeout', '1.5']);
     expect(r.exitCode).toBe(0);
     expect(one(r.stdout)).toEqual({ status: 'timeout', active_sessions: ['busy', 'idle'], states: { busy: 'working', idle: 'idle' } });
-    expect(Date.now() - started).toBeLessThan(6000);
   });
 
   it('--until idle completes once every session is idle (settled) or exited', async () => {
@@ -123,11 +119,10 @@ describe('monitor against real tmux', () => {
       { name: 'i2', tmux_session: 'i2', pane_id: two, agent: 'shell' },
       { name: 'gone', tmux_session: 'never-existed', pane_id: '%777', agent: 'shell' },
     ]);
-    const started = Date.now();
     const r = await monitor(['--interval', '5', '--timeout', '20', '--until', 'idle', '--settle', '0.5']);
     expect(one(r.stdout)).toEqual({ status: 'all_complete', sessions: 3 });
-    // Re-captured 0.5 s after the first idle frame, not at the next 5 s tick.
-    expect(Date.now() - started).toBeLessThan(4000);
+    // (That it re-captures --settle after the first idle frame, not at the next tick, is
+    // test/monitor/loop.test.ts's, on a fake clock.)
   });
 
   it('counts dead, vanished and stopped sessions as exited at once', async () => {
@@ -143,10 +138,8 @@ describe('monitor against real tmux', () => {
       { name: 'vanished', tmux_session: 'vanished', pane_id: vanished, agent: 'shell' },
       { name: 'stopped', tmux_session: 'stopped', pane_id: stopped, agent: 'shell', stopped_at: '2026-11-24T08:01:00Z' },
     ]);
-    const started = Date.now();
     const r = await monitor(['--interval', '5', '--timeout', '20']);
     expect(one(r.stdout)).toEqual({ status: 'all_complete', sessions: 3 });
-    expect(Date.now() - started).toBeLessThan(3000); // no settle wait for dead/vanished
   });
 
   it('resolves legacy entries (no pane_id) by exact session name, never by prefix', async () => {
@@ -228,9 +221,7 @@ describe('monitor against real tmux', () => {
     const run = monitor(['--interval', '0.3', '--timeout', '20']);
     await new Promise((r) => setTimeout(r, 1200));
     await server.tmux('kill-server');
-    const started = Date.now();
     const r = await run;
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(r.exitCode).toBe(1);
     expect(one(r.stdout)).toMatchObject({ status: 'error', message: expect.stringMatching(/tmux server on socket .* is gone/) });
   });

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Observer, monitoredEntries } from '../../src/monitor/observe.js';
 import type { PaneTransport } from '../../src/monitor/transport.js';
-import { loadRuleSetSync } from '../../src/rules/load.js';
+import { loadStack } from '../../src/agents/stack.js';
 import type { Registry } from '../../src/sessions/registry.js';
 import type { PaneInfo } from '../../src/tmux/panes.js';
 
-const rules = loadRuleSetSync();
+const stack = loadStack();
+const rules = stack.rules;
 
 function pane(id: string, session: string, extra: Partial<PaneInfo> = {}): PaneInfo {
   return {
@@ -45,13 +46,13 @@ describe('monitoredEntries', () => {
       beta: { pane_id: 'bogus', stopped_at: '2026-11-24T00:00:00Z' },
       gamma: { socket: null, agent: 'my-codex-wrapper --fast' },
     });
-    const all = monitoredEntries(reg, 'mine');
+    const all = monitoredEntries(reg, 'mine', undefined, stack.agents);
     expect(all.map((e) => e.name)).toEqual(['alpha', 'beta', 'gamma', 'zeta']);
-    expect(all[2]).toMatchObject({ agent: 'shell', server: { socket: undefined } }); // null: the default server
+    expect(all[2]).toMatchObject({ agent: 'custom', server: { socket: undefined } }); // a command line: custom; null: the default server
     expect(all[0]).toMatchObject({ session: 'fix-alpha', paneId: null, agent: 'claude', server: { socket: 'other' } });
     expect(all[1]).toMatchObject({ paneId: null, stopped: true, server: { socket: 'mine' } });
-    expect(monitoredEntries(reg, undefined, 'fix-*').map((e) => e.name)).toEqual(['alpha']);
-    expect(monitoredEntries(reg, undefined, 'z*').map((e) => e.name)).toEqual(['zeta']);
+    expect(monitoredEntries(reg, undefined, 'fix-*', stack.agents).map((e) => e.name)).toEqual(['alpha']);
+    expect(monitoredEntries(reg, undefined, 'z*', stack.agents).map((e) => e.name)).toEqual(['zeta']);
   });
 });
 
@@ -60,11 +61,11 @@ describe('Observer', () => {
     const srv = fakeServer();
     let now = 1_000_500; // ms; second 1000
     const obs = new Observer({ rules, transport: srv.transport, now: () => now });
-    const entries = monitoredEntries(registry({ a: { pane_id: '%1', agent: 'shell' } }), undefined);
+    const entries = monitoredEntries(registry({ a: { pane_id: '%1', agent: 'shell' } }), undefined, undefined, stack.agents);
     srv.panes = [pane('%1', 'a', { windowActivity: 1000 })];
     srv.screens.set('%1', 'bash-5.2$ \n');
 
-    expect((await obs.observe(entries))[0]).toMatchObject({ state: 'idle', rule: 'shell/prompt' });
+    expect((await obs.observe(entries))[0]).toMatchObject({ state: 'idle', rule: 'generic/prompt' });
     expect(srv.captured).toEqual([['%1']]);
     // Same second as that capture: output after it cannot be ruled out -> capture again.
     now = 1_000_900;
@@ -100,6 +101,8 @@ describe('Observer', () => {
         vanishing: { pane_id: '%6', agent: 'shell' },
       }),
       undefined,
+      undefined,
+      stack.agents,
     );
     srv.panes = [
       pane('%1', 'dead', { dead: true, deadStatus: 0 }),
@@ -121,7 +124,7 @@ describe('Observer', () => {
   it('no server at the start: sessions are gone; a server lost later: an error', async () => {
     const srv = fakeServer();
     const obs = new Observer({ rules, transport: srv.transport, now: () => 1 });
-    const entries = monitoredEntries(registry({ a: { pane_id: '%1', agent: 'shell', socket: 's' } }), undefined);
+    const entries = monitoredEntries(registry({ a: { pane_id: '%1', agent: 'shell', socket: 's' } }), undefined, undefined, stack.agents);
     srv.panes = null;
     expect((await obs.observe(entries))[0]).toMatchObject({ state: 'exited', final: true });
     srv.panes = [pane('%1', 'a')];

@@ -3,7 +3,7 @@
 // for rule" check, applied to screens).
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coverage, findFixtures, runFixture } from '../../src/rules/fixtures.js';
+import { coverage, findFixtures, runFixture } from '../../src/kit/fixtures.js';
 import { loadRuleSetSync } from '../../src/rules/load.js';
 import { builtinFixturesDir, packageRoot } from '../../src/rules/paths.js';
 

@@ -51,7 +51,7 @@ export async function claudeFlow(version: ClaudeVersion, log: (line: string) => 
     const before = mock.requests.length;
     const sent = await sandbox.kb(['send', '--name', 'w1', 'line one\nline two; "quoted" #{pane_id}\nline three'], env);
     expect(sent.exitCode, sent.stderr).toBe(0);
-    expect(JSON.parse(sent.stdout)).toEqual({ status: 'sent', name: 'w1' });
+    expect(JSON.parse(sent.stdout)).toMatchObject({ status: 'sent', name: 'w1' });
     await until('the multi-line message at the mock', async () =>
       JSON.stringify(mock.requests.slice(before)).includes('line three'),
     );

@@ -13,7 +13,7 @@ afterAll(async () => {
 
 describe('doctor', () => {
   it('reports tmux, the agent binaries (with their overrides), the state directory, registry and rules', async () => {
-    const env = { KB_CLAUDE_BIN: resolve('node_modules/.bin/claude'), KB_CODEX_BIN: '/nonexistent/codex' };
+    const env = { KB_CLAUDE_BIN: resolve('node_modules/@anthropic-ai/claude-code/bin/claude.exe'), KB_CODEX_BIN: '/nonexistent/codex' };
     const r = await sb.kb(['doctor'], env);
     expect(r.exitCode, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^ok\s+tmux\s+tmux 3\.\d/m);

@@ -24,7 +24,7 @@ let offset = 0;
 async function deliver(args: string[], input?: string): Promise<string> {
   const r = input === undefined ? await sb.kb(['send', '--name', 'r', ...args]) : await runWithInput(args, input);
   expect(r.exitCode, r.stderr).toBe(0);
-  expect(JSON.parse(r.stdout)).toEqual({ status: 'sent', name: 'r' });
+  expect(JSON.parse(r.stdout)).toMatchObject({ status: 'sent', name: 'r' });
   // The final Enter arrives last: wait until the received bytes end with it and settle.
   let size = -1;
   await until('the bytes to settle', async () => {

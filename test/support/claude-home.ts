@@ -36,15 +36,19 @@ export interface ClaudeHome {
 /** Any key works against the mock; its last 20 characters are what Claude Code remembers. */
 export const MOCK_API_KEY = 'sk-ant-api03-kagebunshin-mock-key-0123456789abcdefghijklmnop';
 
-export type ClaudeVersion = '2.1.330' | '2.1.197';
+export type ClaudeVersion = '2.1.330' | '2.1.197' | '2.1.332';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Path of the pinned Claude Code binary installed in node_modules. */
 export function claudeBin(version: ClaudeVersion): string {
   switch (version) {
+    // By package, not node_modules/.bin/claude: every pinned version installs that link, and
+    // npm decides which one it ends up naming.
     case '2.1.330':
-      return path.join(repoRoot, 'node_modules', '.bin', 'claude');
+      return path.join(repoRoot, 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
+    case '2.1.332':
+      return path.join(repoRoot, 'node_modules', 'claude-code-2-1-332', 'bin', 'claude.exe');
     case '2.1.197':
       return path.join(repoRoot, 'node_modules', 'claude-code-2-1-197', 'bin', 'claude.exe');
     default:

@@ -8,9 +8,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { parseDocument } from 'yaml';
 import { classify, type Classification } from '../classify/index.js';
 import { UsageError } from '../errors.js';
-import type { RuleSet } from './load.js';
-import { STATES } from './schema.js';
-import { validateAgainst } from './validate.js';
+import type { RuleSet } from '../rules/load.js';
+import { STATES } from '../rules/schema.js';
+import { validateAgainst } from '../rules/validate.js';
 
 export const FixtureExpectation = Type.Object(
   {
