@@ -6,7 +6,8 @@
 import { UsageError } from '../errors.js';
 import { compileRegion, CompileError, type ScreenContext } from '../rules/compile.js';
 import type { LoadedProfile, RuleProblem, RuleSet } from '../rules/load.js';
-import type { AgentProfile } from '../rules/profile-schema.js';
+import { TEMPLATE_FIELDS, type AgentProfile } from '../rules/profile-schema.js';
+import { placeholders } from './template.js';
 import type { State } from '../rules/schema.js';
 
 /** The name of the profile that drives an arbitrary command line. */
@@ -130,6 +131,20 @@ function compileProfile(loaded: LoadedProfile, rules: RuleSet, problems: RulePro
     : null;
   const pasted = (p.pasted ?? []).map((s, i) => re(s, ['pasted', i]));
   const versionPattern = re(p.version?.pattern ?? '(\\d+\\.\\d+(?:\\.\\d+)?)', ['version', 'pattern']);
+  const templates: Array<[string, (string | number)[]]> = [
+    ...p.launch.argv.map((t, i): [string, (string | number)[]] => [t, ['launch', 'argv', i]]),
+    ...(['model', 'max_budget', 'resume'] as const).flatMap((k) => (p.launch[k] ?? []).map((t, i): [string, (string | number)[]] => [t, ['launch', k, i]])),
+    ...(p.worktree ? [[p.worktree.path, ['worktree', 'path']] as [string, (string | number)[]]] : []),
+    ...(p.start_exits ?? []).flatMap((s, j) => (s.accept_by_running ?? []).map((t, i): [string, (string | number)[]] => [t, ['start_exits', j, 'accept_by_running', i]])),
+  ];
+  for (const [template, path] of templates) {
+    for (const name of placeholders(template)) {
+      if (!name.startsWith('env:') && !(name in TEMPLATE_FIELDS)) {
+        failed = true;
+        problem(path, `unknown placeholder {${name}}`, `use one of ${Object.keys(TEMPLATE_FIELDS).map((f) => `{${f}}`).join(' ')}, or {env:NAME} for a variable of the caller's environment`);
+      }
+    }
+  }
   if (p.launch.permission_mode) {
     const pm = p.launch.permission_mode;
     if (pm.default !== undefined && !pm.values.includes(pm.default)) {

@@ -73,6 +73,7 @@ export function buildLaunch(agent: Agent, req: LaunchRequest): Launch {
     cwd: req.cwd,
     home: req.env.HOME,
   };
+  for (const [k, v] of Object.entries(req.env)) if (v !== undefined) values[`env:${k}`] = v;
   const argv = [...launch.argv];
   if (agent.name === CUSTOM || launch.argv.some((a) => a.includes('{command}'))) {
     if (!req.command || req.command.trim() === '') {

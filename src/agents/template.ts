@@ -1,11 +1,12 @@
 /**
- * Profile templates: `{field}` placeholders filled from the values kb knows at spawn. An
+ * Profile templates: `{field}` placeholders filled from the values kb knows at spawn, and
+ * `{env:NAME}` from the caller's environment. An
  * argv element whose placeholder has no value is left out (an unset --model drops
  * `--model {model}` as a pair when both come from the same option list).
  */
 export type TemplateValues = Partial<Record<string, string | undefined>>;
 
-const PLACEHOLDER = /\{([a-z_]+)\}/g;
+const PLACEHOLDER = /\{(env:[A-Za-z_][A-Za-z0-9_]*|[a-z_]+)\}/g;
 
 /** The placeholders a template uses. */
 export function placeholders(template: string): string[] {

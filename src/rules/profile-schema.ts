@@ -24,7 +24,10 @@ export const TEMPLATE_FIELDS = {
   home: 'the HOME the agent runs with',
 } as const;
 
-const Template = Type.String({ minLength: 1, description: `A string with {placeholders}: ${Object.keys(TEMPLATE_FIELDS).join(', ')}.` });
+const Template = Type.String({
+  minLength: 1,
+  description: `A string with {placeholders}: ${Object.keys(TEMPLATE_FIELDS).join(', ')}, or {env:NAME} (a variable of the caller's environment).`,
+});
 const Argv = Type.Array(Template, { minItems: 1, description: 'Arguments, each a template; an argument whose placeholder has no value is left out.' });
 const RegexString = Type.String({ minLength: 1, description: 'A JavaScript regular expression.' });
 const KeyName = Type.String({

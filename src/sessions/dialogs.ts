@@ -6,29 +6,10 @@
  */
 import type { Agent } from '../agents/catalog.js';
 import type { Clock } from '../clock.js';
+import { optionText, selectedLine } from '../screen/menu.js';
 import type { Observation, PaneIO } from './pane-io.js';
 
-const MARKER = /^\s*[│|]?\s*([❯›▶●>])\s+(.*)$/;
-
-/** The option text of a menu line, without the cursor marker and `N.` numbering. */
-export function optionText(line: string): string {
-  const m = MARKER.exec(line);
-  const body = m ? m[2]! : line.replace(/^\s*[│|]?\s*/, '');
-  return body.replace(/^\d+[.)]\s+/, '').replace(/[│|]\s*$/, '').trim();
-}
-
-/** Index of the selected option line (the last cursor-marked line with text), or -1. */
-export function selectedLine(lines: readonly string[]): number {
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = MARKER.exec(lines[i]!);
-    if (m && m[2]!.trim() !== '' && m[1] !== '>') return i;
-  }
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = MARKER.exec(lines[i]!);
-    if (m && m[2]!.trim() !== '') return i;
-  }
-  return -1;
-}
+export { optionText, selectedLine } from '../screen/menu.js';
 
 /** Index of the first line within 12 lines of `near` whose option text satisfies `wanted`, or -1. */
 export function optionNear(lines: readonly string[], near: number, wanted: (text: string) => boolean): number {

@@ -44,7 +44,8 @@ describe('control client on a real tmux', () => {
     await server.waitFor(a, PROMPT);
     await server.tmux('send-keys', '-t', a, '-l', "printf '%%end 1 2 1\\n%%exit\\n%%begin 1 1 1\\n❯ 1. Yes\\n'");
     await server.tmux('send-keys', '-t', a, 'Enter');
-    await server.waitFor(a, /❯ 1\. Yes/);
+    // (the typed command line holds the same words: wait for the printed line itself)
+    await server.waitFor(a, /^❯ 1\. Yes$/m);
     const t = new ControlTransport({ socket: server.socket });
     try {
       const text = (await t.capture([a])).get(a)!;
