@@ -173,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
   else if (agent === 'gemini') result = await (await import('./gemini.js')).recordGemini(opts);
   else if (agent === 'shell') result = await (await import('./shell.js')).recordShell(opts);
   else if (agent === 'qwen') result = await (await import('./qwen.js')).recordQwen(opts);
+  else if (agent === 'copilot') result = await (await import('./copilot.js')).recordCopilot(opts);
   else {
     console.error('usage: run-others.ts codex|gemini|shell|qwen|copilot [--only PATTERN] [--size WxH]... [--root DIR]');
     return 2;
