@@ -90,6 +90,17 @@ const bash = (command: string, description: string, text?: string): ChatTurn => 
   calls: [{ name: 'bash', arguments: { command, description } }],
 });
 
+const LONG_SCRIPT = [
+  'set -euo pipefail',
+  'for pkg in core cli web worker docs; do',
+  '  echo "== $pkg"',
+  '  (cd packages/$pkg && npm ci --no-audit --no-fund && npm run build && npm test -- --runInBand)',
+  'done',
+  'npm run lint',
+  'npm run typecheck',
+  'git status --short',
+].join('\n');
+
 const SLOW = 'for i in $(seq 1 60); do sleep 1; done; echo suite finished';
 const BAD_KEY: ChatTurn = { kind: 'error', status: 401, type: 'invalid_api_key', message: 'Incorrect API key provided: sk-mock-copilot.' };
 const RATE_LIMIT: ChatTurn = { kind: 'error', status: 429, type: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-mock. Please try again in 20s.' };
@@ -243,6 +254,20 @@ export const copilotScenarios: Scenario[] = [
         state: 'permission_approval',
         rule: 'copilot/shell-approval',
         near_miss: ['copilot/edit-approval', 'copilot/ask-user', 'copilot/trust-folder', 'copilot/plan-approval'],
+      }),
+    ];
+  }),
+
+  // A long multi-line command: at 80x24 the dialog is taller than the screen and scrolls.
+  scenario('shell-approval-long', { turns: () => [bash(LONG_SCRIPT, 'Build and test every package, then lint', 'I will build and test every package.')] }, async (r) => {
+    await ready(r);
+    await ask(r, 'Build and test everything');
+    await r.t.waitFor(r.pane, (s) => /Do you want to run this command\?/.test(s) && dialog(s), 'the shell approval', 30_000);
+    return [
+      await record(r, 'shell-approval-long', {
+        state: 'permission_approval',
+        rule: 'copilot/shell-approval',
+        near_miss: ['copilot/edit-approval', 'copilot/ask-user', 'copilot/plan-approval'],
       }),
     ];
   }),

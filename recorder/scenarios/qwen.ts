@@ -111,6 +111,17 @@ const shell = (command: string, description: string, text?: string): ChatTurn =>
   calls: [{ name: 'run_shell_command', arguments: { command, description } }],
 });
 
+const LONG_SCRIPT = [
+  'set -euo pipefail',
+  'for pkg in core cli web worker docs; do',
+  '  echo "== $pkg"',
+  '  (cd packages/$pkg && npm ci --no-audit --no-fund && npm run build && npm test -- --runInBand)',
+  'done',
+  'npm run lint',
+  'npm run typecheck',
+  'git status --short',
+].join('\n');
+
 const SLOW = 'for i in $(seq 1 60); do sleep 1; done; echo suite finished';
 
 const RATE_LIMIT: ChatTurn = { kind: 'error', status: 429, type: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-mock. Please try again in 20s.' };
@@ -312,6 +323,20 @@ export const qwenScenarios: Scenario[] = [
       ];
     },
   ),
+
+  // A long multi-line command: at 80x24 the dialog is taller than the screen and scrolls.
+  scenario('shell-approval-long', { turns: () => [shell(LONG_SCRIPT, 'Build and test every package, then lint', 'I will build and test every package.')] }, async (r) => {
+    await ready(r);
+    await ask(r, 'Build and test everything');
+    await r.t.waitFor(r.pane, (s) => /Allow execution of/.test(s) && dialog(s), 'the shell approval', 30_000);
+    return [
+      await record(r, 'shell-approval-long', {
+        state: 'permission_approval',
+        rule: 'qwen/shell-approval',
+        near_miss: ['qwen/edit-approval', 'qwen/ask-user', 'qwen/plan-approval'],
+      }),
+    ];
+  }),
 
   scenario(
     'edit-approval',
