@@ -42,10 +42,8 @@ export function reminderText(groups: readonly LiveGroup[]): string {
     return g.sessionId === DEFAULT_SESSION_ID ? names : `${names} [--session-id ${g.sessionId}]`;
   });
   const ids = groups.map((g) => g.sessionId);
-  const how =
-    ids.length === 1
-      ? `kb${sessionFlag(ids[0]!)} stop --name NAME; kb${sessionFlag(ids[0]!)} list shows them`
-      : 'kb --session-id ID stop --name NAME; kb --session-id ID list shows them';
+  const flag = ids.length === 1 ? sessionFlag(ids[0]!) : ' --session-id ID';
+  const how = `stop one: kb${flag} stop --name NAME; list them: kb${flag} list`;
   return (
     `kage-bunshin: ${count} session${count === 1 ? '' : 's'} you spawned ${count === 1 ? 'is' : 'are'} still running: ${lists.join('; ')}. ` +
     `Stop the ones whose task is done (${how}), or say in one line why they stay up; then end your turn.`
