@@ -47,7 +47,8 @@ function installCommand(): Command {
       });
       printJson(result);
       if (result.overwritten) {
-        process.stderr.write(`kage-bunshin: overwrote the skill kb ${result.previous_version || ''} had written at ${result.dir}\n`.replace('kb  had', 'kb had'));
+        const by = result.previous_version ? `kb ${result.previous_version}` : 'kb';
+        process.stderr.write(`kage-bunshin: overwrote the skill ${by} had written at ${result.dir}\n`);
       }
     });
   let where = { project: 'SKILLS_DIR/NAME', user: '~/SKILLS_DIR/NAME', settings: 'SETTINGS.json' };
