@@ -84,7 +84,10 @@ export function monitorCommand(): Command {
         status = await runMonitor(options, {
           readEntries: async () => {
             const entries = monitoredEntries(await readRegistry(path), g.socket, options.match, stack.agents);
-            waker.watch(entries.flatMap((e) => [e.evidence.sessionDir, e.evidence.eventsLog ? dirname(e.evidence.eventsLog) : null]).filter((d): d is string => d !== null));
+            // (KB_MONITOR_NO_WAKE=1: interval polling only, the way bench:latency compares with.)
+            if (!process.env.KB_MONITOR_NO_WAKE) {
+              waker.watch(entries.flatMap((e) => [e.evidence.sessionDir, e.evidence.eventsLog ? dirname(e.evidence.eventsLog) : null]).filter((d): d is string => d !== null));
+            }
             return entries;
           },
           observe: (entries) => obs.observe(entries),
