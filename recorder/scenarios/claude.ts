@@ -836,6 +836,22 @@ export const scenarios: ClaudeScenario[] = [
     },
   },
   {
+    name: 'exit-worktree-remove',
+    description: '--worktree session with an uncommitted file; the agent calls ExitWorktree remove + discard_changes: its approval (2.1.332 draws it as a "Remove this worktree?" card; 2.1.197 removes without asking)',
+    versions: ['2.1.330', '2.1.332'],
+    args: () => ['--worktree', 'feature-x', '--permission-mode', 'acceptEdits'],
+    turns: ({ repo, version }) => [
+      { kind: 'tool_use', name: 'Write', input: { file_path: path.join(repo, '.claude/worktrees/feature-x/NOTES.md'), content: '# Notes\n' } },
+      ...deferred(version, 'ExitWorktree'),
+      { kind: 'tool_use', name: 'ExitWorktree', input: { action: 'remove', discard_changes: true } },
+    ],
+    drive: async (ctx) => {
+      await ask(ctx, 'Throw this worktree away', /Remove this worktree\?|Do you want to|Exit(ing)? worktree/);
+      await ctx.waitStable(800);
+      await ctx.save(PERMISSION);
+    },
+  },
+  {
     name: 'api-retry-429',
     description: 'HTTP 429 rate_limit_error answers: the retry countdown',
     turns: () =>
