@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { ExitCode, KbError } from '../errors.js';
-import { errorStatus, runMonitor, sleep } from '../monitor/loop.js';
+import { errorStatus, runMonitor } from '../monitor/loop.js';
+import { logDisagreement } from '../monitor/disagreements.js';
+import { Waker } from '../monitor/wake.js';
+import { dirname, join } from 'node:path';
 import { matcher, Observer, monitoredEntries } from '../monitor/observe.js';
 import { parseMonitorFlags, type MonitorFlags } from '../monitor/options.js';
 import { createTransport, type TransportKind } from '../monitor/transport.js';
@@ -31,6 +34,7 @@ export function monitorCommand(): Command {
     .option('--match <glob>', 'watch only sessions whose name or tmux session matches this glob')
     .option('--report-errors', 'report sessions stuck on an error (auth, quota) as intervention_needed')
     .option('--watch', 'stream one JSON line per state change, then the final status')
+    .option('--explain', 'also print a JSON line when a screen rule and the agent\'s own state disagree for longer than --settle')
     .action(async (flags: MonitorFlags, cmd: Command) => {
       let options: ReturnType<typeof parseMonitorFlags>;
       let g: ReturnType<typeof globals>;
@@ -48,6 +52,7 @@ export function monitorCommand(): Command {
       // A server that does not answer must give an error within two intervals.
       setTmuxDeadline(Math.min(5_000, Math.max(500, options.intervalMs)));
       let observer: Observer | null = null;
+      const wakers: Waker[] = [];
       const controller = new AbortController();
       const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
       process.on('SIGINT', onSignal);
@@ -60,13 +65,34 @@ export function monitorCommand(): Command {
         const path = registryPath(resolveStateDir({ stateDir: g.stateDir }), g.sessionId);
         const stack = stackFor(cmd);
         const kind: TransportKind = process.env.KB_TMUX_TRANSPORT === 'process' ? 'process' : 'control';
-        const obs = new Observer({ rules: stack.rules, agents: stack.agents, transport: (server) => createTransport(server, kind), now: Date.now });
+        const disagreements = join(dirname(path), 'disagreements.jsonl');
+        const obs = new Observer({
+          rules: stack.rules,
+          agents: stack.agents,
+          transport: (server) => createTransport(server, kind),
+          now: Date.now,
+          settleMs: options.settleMs,
+          // For rule authors: a rule that went stale shows here (and in --watch).
+          onDisagreement: (d) => {
+            logDisagreement(disagreements, d);
+            if (options.watch || options.explain) printJson(d);
+          },
+        });
         observer = obs;
+        const waker = new Waker();
+        wakers.push(waker);
         status = await runMonitor(options, {
-          readEntries: async () => monitoredEntries(await readRegistry(path), g.socket, options.match, stack.agents),
+          readEntries: async () => {
+            const entries = monitoredEntries(await readRegistry(path), g.socket, options.match, stack.agents);
+            // (KB_MONITOR_NO_WAKE=1: interval polling only, the way bench:latency compares with.)
+            if (!process.env.KB_MONITOR_NO_WAKE) {
+              waker.watch(entries.flatMap((e) => [e.evidence.sessionDir, e.evidence.eventsLog ? dirname(e.evidence.eventsLog) : null]).filter((d): d is string => d !== null));
+            }
+            return entries;
+          },
           observe: (entries) => obs.observe(entries),
           now: Date.now,
-          sleep,
+          sleep: (ms, signal) => waker.sleep(ms, signal),
           emit: (event) => printJson(event),
           signal: controller.signal,
         });
@@ -76,6 +102,7 @@ export function monitorCommand(): Command {
       const interrupted = status.status === 'timeout' ? status.interrupted : undefined;
       if (interrupted === 'EPIPE') {
         process.exitCode = ExitCode.failure;
+        for (const w of wakers) w.close();
         await observer?.close();
         return;
       }
@@ -85,6 +112,7 @@ export function monitorCommand(): Command {
       // The status is out: nothing may keep the process alive past this (a tmux client that
       // hangs on a stopped server, say).
       setTimeout(() => process.exit(), 2_000).unref();
+      for (const w of wakers) w.close();
       await observer?.close();
     });
   return withExamples(

@@ -13,6 +13,7 @@ import type { Clock } from '../clock.js';
 import { ExitCode, KbError, UsageError } from '../errors.js';
 import { hasSession, killSession, newSession, respawnPane } from '../tmux/session.js';
 import { agentVersion } from './agent-version.js';
+import { deliveryEvidence, evidencePaths, prepareEvidence } from './evidence.js';
 import type { SessionContext } from './context.js';
 import { acceptDialog, firstRunDialog } from './dialogs.js';
 import { drivingMark, drivenState } from './driving.js';
@@ -129,6 +130,8 @@ async function reserve(ctx: SessionContext, options: SpawnOptions, launchFor: (n
         ...(launch.values.command !== undefined ? { command: launch.values.command } : {}),
         cwd: ctx.cwd,
         worktree_path: launch.worktreePath,
+        ...(launch.sessionDir ? { session_dir: launch.sessionDir } : {}),
+        ...(launch.settingsFile ? { events_log: evidencePaths(ctx, name).eventsLog } : {}),
         resume_id: null,
         stopped_at: null,
         driving: drivingMark('spawn', ctx.clock.now()),
@@ -264,11 +267,22 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
   const { agent, command } = resolveAgent(ctx, options);
   const isRoot = isRootUser();
   const launchFor = (name: string): Launch =>
-    buildLaunch(agent, { name, model: options.model, maxBudget: options.maxBudget, permissionMode: options.permissionMode, command, cwd: ctx.cwd, env: ctx.env, isRoot });
+    buildLaunch(agent, {
+      name,
+      model: options.model,
+      maxBudget: options.maxBudget,
+      permissionMode: options.permissionMode,
+      command,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      isRoot,
+      settings: evidencePaths(ctx, name).settingsFile,
+    });
   launchFor('x'); // validates the flags before the registry is touched
   const { entry, launch } = await reserve(ctx, options, launchFor);
   const started = ctx.clock.now();
   const version = agentVersion(agent, ctx.env);
+  await prepareEvidence(launch, evidencePaths(ctx, entry.name));
   let paneId: string;
   try {
     // A placeholder first: the session's environment is filled before the agent starts.
@@ -357,8 +371,10 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
       let error: KbError | undefined;
       if (options.prompt) {
         try {
+          const evidence = deliveryEvidence(entry, options.prompt);
           delivery = await deliverText(io, agent, ctx.clock, options.prompt, {
             name: entry.name,
+            ...(evidence ? { evidence } : {}),
             ...(options.acceptDialogs
               ? {
                   onFirstRunDialog: async (obs: Observation) => {

@@ -14,8 +14,10 @@ async function scenario(version: '2.1.330' | '2.1.197', turns: MockTurn[], waitF
   const home = await makeClaudeHome({ trustDirs: [sb.repo] });
   const env = { ...home.env, ANTHROPIC_BASE_URL: mock.url, KB_CLAUDE_BIN: claudeBin(version) };
   try {
-    const r = await sb.kb(['spawn', '--name', 's1', '--permission-mode', 'default', '--size', '120x40', 'go'], env);
+    const r = await sb.kb(['spawn', '--name', 's1', '--permission-mode', 'default', '--size', '120x40', 'go ahead with the work'], env);
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ prompt_sent: true });
+    await until('the prompt at the mock', async () => JSON.stringify(mock.requests).includes('go ahead with the work'));
     await until(waitFor, async () => JSON.parse((await sb.kb(['status', '--name', 's1'], env)).stdout).state === waitFor);
     const t0 = Date.now();
     const stopped = await sb.kb(['stop', '--name', 's1', '--timeout', '25'], env);
@@ -39,7 +41,8 @@ for (const version of ['2.1.330', '2.1.197'] as const) {
   describe(`claude ${version} stop`, () => {
     it('while it streams a long answer', async () => {
       const long = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
-      await scenario(version, [{ kind: 'text', text: long, chunkDelayMs: 400 }], 'working');
+      // 8 chunks 1.5 s apart: it streams for about 12 s, long enough to be seen working.
+      await scenario(version, [{ kind: 'text', text: long, chunkDelayMs: 1500 }], 'working');
     }, 120_000);
 
     it('while a permission dialog is up (cancelled, not answered)', async () => {
