@@ -15,7 +15,7 @@ import { runClaudeScenario, ScenarioError, type ClaudeScenario } from './lib/cla
 import { PrivateTmux } from './lib/tmux.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLAUDE_VERSIONS: ClaudeVersion[] = ['2.1.197', '2.1.330'];
+const CLAUDE_VERSIONS: ClaudeVersion[] = ['2.1.197', '2.1.330', '2.1.332'];
 const DEFAULT_SIZES = ['120x40', '80x24'];
 
 interface Args {

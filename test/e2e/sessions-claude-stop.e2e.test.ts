@@ -4,11 +4,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeBin, makeClaudeHome } from '../support/claude-home.js';
+import { claudeBin, makeClaudeHome, type ClaudeVersion } from '../support/claude-home.js';
 import { startMockAnthropic, type MockTurn } from '../support/mock-anthropic.js';
 import { makeSandbox, until } from '../sessions/support.js';
 
-async function scenario(version: '2.1.330' | '2.1.197', turns: MockTurn[], waitFor: string) {
+async function scenario(version: ClaudeVersion, turns: MockTurn[], waitFor: string) {
   const sb = await makeSandbox();
   const mock = await startMockAnthropic({ turns });
   const home = await makeClaudeHome({ trustDirs: [sb.repo] });
@@ -37,7 +37,7 @@ async function scenario(version: '2.1.330' | '2.1.197', turns: MockTurn[], waitF
   }
 }
 
-for (const version of ['2.1.330', '2.1.197'] as const) {
+for (const version of ['2.1.332', '2.1.330', '2.1.197'] as const) {
   describe(`claude ${version} stop`, () => {
     it('while it streams a long answer', async () => {
       const long = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');

@@ -1,4 +1,4 @@
-// First-run dialogs of the REAL Claude Code (2.1.330 and 2.1.197): spawn stops with exit 3 and
+// First-run dialogs of the REAL Claude Code (2.1.332, 2.1.330 and 2.1.197): spawn stops with exit 3 and
 // the dialog, or with --accept-dialogs moves the cursor to the accepting option. Also: a
 // Claude Code that exits at once (no git repository for --worktree) fails clearly.
 import { describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ async function withClaude(
   }
 }
 
-for (const version of ['2.1.330', '2.1.197'] as const) {
+for (const version of ['2.1.332', '2.1.330', '2.1.197'] as const) {
   describe(`claude ${version} first-run dialogs`, () => {
     it('an untrusted folder: claude --worktree exits without a dialog; spawn exits 3 naming the trust, the entry stays', async () => {
       await withClaude(version, {}, async ({ sb, env }) => {
