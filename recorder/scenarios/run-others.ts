@@ -19,7 +19,7 @@ import { PrivateTmux } from '../lib/tmux.js';
 export type { Label, State } from '../lib/fixture.js';
 
 export interface FixtureMeta extends LibFixtureMeta {
-  agent: 'codex' | 'gemini' | 'shell';
+  agent: 'codex' | 'gemini' | 'shell' | 'pi' | 'cline' | 'amp';
 }
 
 export interface Size {
@@ -172,8 +172,9 @@ async function main(argv: string[]): Promise<number> {
   if (agent === 'codex') result = await (await import('./codex.js')).recordCodex(opts);
   else if (agent === 'gemini') result = await (await import('./gemini.js')).recordGemini(opts);
   else if (agent === 'shell') result = await (await import('./shell.js')).recordShell(opts);
+  else if (agent === 'pi') result = await (await import('./pi.js')).recordPi(opts);
   else {
-    console.error('usage: run-others.ts codex|gemini|shell [--only PATTERN] [--size WxH]... [--root DIR]');
+    console.error('usage: run-others.ts codex|gemini|shell|pi [--only PATTERN] [--size WxH]... [--root DIR]');
     return 2;
   }
   console.error(`${agent}: ${result.recorded.length} recorded, ${result.failed.length} failed ${result.failed.join(' ')}`);
