@@ -16,6 +16,8 @@ export interface ChatRun {
   opts: RecordOptions;
   mock: MockChat;
   work: string;
+  /** the pane's environment (HOME ...), e.g. for a second start in the same HOME */
+  env: Record<string, string>;
 }
 
 export interface ChatParts {
@@ -28,7 +30,7 @@ export interface ChatParts {
 
 /** Starts the agent in a new pane, runs `body`, then ends the pane, the mock, HOME and the workdir. */
 export function runChatAgent<T>(t: PrivateTmux, size: Size, opts: RecordOptions, parts: ChatParts, body: (r: ChatRun) => Promise<T>): Promise<T> {
-  return runAgent(t, size, opts, parts, (r) => body(r));
+  return runAgent(t, size, opts, parts, (r) => body({ ...r, env: parts.env ?? parts.home.env }));
 }
 
 export interface ChatKit<S> {
@@ -59,9 +61,17 @@ export async function ask(r: ChatRun, prompt: string): Promise<void> {
 }
 
 export function chatSteps<S>(kit: ChatKit<S>) {
+  // One retry in a fresh HOME and directory: on 2 busy cores a start-up can lose a keystroke.
   const scenario = (name: string, setup: S, body: (r: ChatRun) => Promise<string[]>): Scenario => ({
     name,
-    run: (t, size, opts) => kit.start(t, size, opts, setup, body),
+    run: async (t, size, opts) => {
+      try {
+        return await kit.start(t, size, opts, setup, body);
+      } catch (err) {
+        (opts.log ?? console.error)(`retrying ${name} ${size.w}x${size.h}: ${(err as Error).message.split('\n')[0]}`);
+        return kit.start(t, size, opts, setup, body);
+      }
+    },
   });
 
   /** Saves the screen as `<base>-<WxH>` (after it settles, unless `settle` is false). */
