@@ -174,8 +174,9 @@ async function main(argv: string[]): Promise<number> {
   else if (agent === 'shell') result = await (await import('./shell.js')).recordShell(opts);
   else if (agent === 'pi') result = await (await import('./pi.js')).recordPi(opts);
   else if (agent === 'cline') result = await (await import('./cline.js')).recordCline(opts);
+  else if (agent === 'amp') result = await (await import('./amp.js')).recordAmp(opts);
   else {
-    console.error('usage: run-others.ts codex|gemini|shell|pi|cline [--only PATTERN] [--size WxH]... [--root DIR]');
+    console.error('usage: run-others.ts codex|gemini|shell|pi|cline|amp [--only PATTERN] [--size WxH]... [--root DIR]');
     return 2;
   }
   console.error(`${agent}: ${result.recorded.length} recorded, ${result.failed.length} failed ${result.failed.join(' ')}`);
