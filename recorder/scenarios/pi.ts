@@ -194,6 +194,14 @@ export const piScenarios: Scenario[] = [
     return [await record(r, 'working-command', { state: 'working', rule: 'pi/working', near_miss: ['pi/idle'] }, false)];
   }),
 
+  // rpc-demo.ts (shipped) puts a widget between the loader row and the editor.
+  scenario('working-widget', { extensions: ['rpc-demo.ts'], turns: [{ kind: 'text', text: STREAMING, chunkDelayMs: 600 }] }, async (r) => {
+    await ready(r);
+    await ask(r, 'Describe the repository');
+    await r.t.waitFor(r.pane, (s) => /no source code/.test(s) && !/That is all there is/.test(s) && /RPC Extension UI Demo/.test(s), 'streaming text under the widget', 30_000);
+    return [await record(r, 'working-widget', { state: 'working', rule: 'pi/working', near_miss: ['pi/idle'] }, false)];
+  }),
+
   // Agent-level retry after a 429: the loader row counts down ("Retrying (1/3) in 30s...").
   scenario('api-retry', { settings: retrySettings(30_000), turns: [rateLimit, { kind: 'text', text: RETRY_ANSWER }] }, async (r) => {
     await ready(r);
