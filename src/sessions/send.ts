@@ -60,7 +60,7 @@ export interface DeliverOptions {
 
 /** The text without any whitespace or box borders: wrapping and margins do not matter. */
 export function squash(text: string): string {
-  return text.replace(/[\s│┃|]+/g, '');
+  return text.replace(/[\s│┃|\u200b-\u200d\ufeff]+/g, '');
 }
 
 /** A recognisable piece of the message: the start of its first non-blank line, squashed. */
