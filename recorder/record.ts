@@ -124,7 +124,7 @@ async function recordClaude(args: Args): Promise<number> {
 }
 
 const argv = process.argv.slice(2);
-const OTHERS = ['codex', 'gemini', 'shell'];
+const OTHERS = ['codex', 'gemini', 'shell', 'opencode', 'kilo'];
 if (argv[0] && OTHERS.includes(argv[0])) {
   // Codex, Gemini CLI and shell screens have their own recorder (recorder/scenarios/run-others.ts);
   // hand the whole command line over to it, under the same tsx loader.

@@ -19,7 +19,7 @@ import { PrivateTmux } from '../lib/tmux.js';
 export type { Label, State } from '../lib/fixture.js';
 
 export interface FixtureMeta extends LibFixtureMeta {
-  agent: 'codex' | 'gemini' | 'shell';
+  agent: 'codex' | 'gemini' | 'shell' | 'opencode' | 'kilo';
 }
 
 export interface Size {
@@ -172,8 +172,10 @@ async function main(argv: string[]): Promise<number> {
   if (agent === 'codex') result = await (await import('./codex.js')).recordCodex(opts);
   else if (agent === 'gemini') result = await (await import('./gemini.js')).recordGemini(opts);
   else if (agent === 'shell') result = await (await import('./shell.js')).recordShell(opts);
+  else if (agent === 'opencode') result = await (await import('./opencode.js')).recordOpencode(opts);
+  else if (agent === 'kilo') result = await (await import('./kilo.js')).recordKilo(opts);
   else {
-    console.error('usage: run-others.ts codex|gemini|shell [--only PATTERN] [--size WxH]... [--root DIR]');
+    console.error('usage: run-others.ts codex|gemini|shell|opencode|kilo [--only PATTERN] [--size WxH]... [--root DIR]');
     return 2;
   }
   console.error(`${agent}: ${result.recorded.length} recorded, ${result.failed.length} failed ${result.failed.join(' ')}`);
