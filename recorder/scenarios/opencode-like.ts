@@ -73,7 +73,8 @@ export const idle = (s: string): boolean => boxFooter(s) !== undefined && !busy(
 export const turnDone = (s: string): boolean => {
   const last = s.split('\n').filter((l) => /^\s*▣\s/.test(l)).at(-1) ?? '';
   // 850ms, 12.3s, 1m 5s, 1h 2m (what opencode prints)
-  return /· \d[\d.]*(ms|s|m \d+s|h \d+m)\s*$/.test(last);
+  // (from about 200 columns the sidebar's text follows after a wide gap)
+  return /· \d[\d.]*(ms|s|m \d+s|h \d+m)(\s{4}|\s*$)/.test(last);
 };
 
 /** The screen with whitespace collapsed and the `┃` borders gone, for finding wrapped text. */

@@ -126,8 +126,8 @@ export function familyScenarios(fam: Family): Scenario[] {
     });
 
   /** Asks `prompt`, waits for the error turn's block over the idle input box. */
-  const errorTurn = (name: string, turns: ChatTurn[], shown: RegExp, label: Parameters<typeof record>[2], retry = false) =>
-    scenario(name, { turns }, async (r) => {
+  const errorTurn = (name: string, turns: ChatTurn[], shown: RegExp, label: Parameters<typeof record>[2], retry = false, sizes?: string[]) =>
+    scenario(name, { turns, ...(sizes ? { sizes } : {}) }, async (r) => {
       await ready(r);
       await ask(r, PROSE.done.prompt);
       await r.t.waitFor(r.pane, (s) => shown.test(flatten(s)) && idle(s), `the error ${shown}`, 45_000);
@@ -146,7 +146,7 @@ export function familyScenarios(fam: Family): Scenario[] {
 
     prose('idle-answer', PROSE.done, { state: 'idle', rule: id('idle'), near_miss: nm('working', 'idle-question', 'error-api') }, WITH_LARGE),
 
-    prose('idle-question', PROSE.question, { state: 'question', rule: id('idle-question'), near_miss: nm('idle') }),
+    prose('idle-question', PROSE.question, { state: 'question', rule: id('idle-question'), near_miss: nm('idle') }, WITH_LARGE),
 
     prose('idle-question-list', LISTED_QUESTION, { state: 'question', rule: id('idle-question'), near_miss: nm('question') }),
 
@@ -381,6 +381,8 @@ export function familyScenarios(fam: Family): Scenario[] {
       [{ kind: 'error', status: 401, type: 'invalid_api_key', message: 'Incorrect API key provided: sk-mock. You can find your API key at https://platform.openai.com/account/api-keys.' }],
       /Incorrect API key provided/,
       { state: 'error', rule: id('error-api'), near_miss: nm('idle', 'idle-question') },
+      false,
+      WITH_LARGE,
     ),
 
     // 404 is not retried either (a model the provider does not have).
