@@ -17,6 +17,12 @@ export const KILO_FAMILY: Family = {
   makeHome: makeKiloHome,
   // One Ctrl-C only arms the exit ("ctrl+c again to exit" in the footer); the second quits.
   quitKeys: ['C-c', 'C-c'],
+  // The other △ dialogs in the input box's place, close to the reject-reason field.
+  nearMisses: {
+    'command-approval': ['kilo/reject-message'],
+    'command-approval-always': ['kilo/reject-message'],
+    'external-directory': ['kilo/reject-message'],
+  },
 };
 
 const { scenario, record, ready, ask, answered } = steps(KILO_FAMILY);

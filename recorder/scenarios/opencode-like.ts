@@ -30,6 +30,8 @@ export interface Family {
    * opencode quits on one Ctrl-C, Kilo wants a second one ("ctrl+c again to exit").
    */
   quitKeys: string[];
+  /** more near misses for some fixtures (by fixture base name), for rules only this member has */
+  nearMisses?: Record<string, string[]>;
 }
 
 export interface Setup {
@@ -64,7 +66,7 @@ export function boxFooter(screen: string): string | undefined {
 }
 
 /** The footer shows the progress bar or "esc interrupt": a turn is running. */
-export const busy = (s: string): boolean => /^\s*[⬝■]{3,}|esc (again to )?interrupt/.test(boxFooter(s) ?? '');
+export const busy = (s: string): boolean => /^\s*[⬝■]|esc (again to )?interrupt/.test(boxFooter(s) ?? '');
 
 /** The input box is on screen and nothing runs. */
 export const idle = (s: string): boolean => boxFooter(s) !== undefined && !busy(s);
@@ -123,7 +125,7 @@ export function steps(fam: Family) {
       scenario: base,
       state: label.state,
       rule: label.rule,
-      near_miss: label.near_miss,
+      near_miss: [...(label.near_miss ?? []), ...(fam.nearMisses?.[base] ?? [])],
     });
   };
 
@@ -141,7 +143,9 @@ export function steps(fam: Family) {
 
   /** Waits for the idle input box under a finished turn whose text includes `tail`. */
   const answered = async (r: Run, tail: string, timeoutMs = 45_000): Promise<void> => {
-    await r.t.waitFor(r.pane, (s) => flatten(s).includes(tail) && idle(s) && turnDone(s), `the answer "${tail}"`, timeoutMs);
+    // Only the last words: from about 200 columns the sidebar's rows interleave with wrapped prose.
+    const end = tail.split(' ').slice(-3).join(' ');
+    await r.t.waitFor(r.pane, (s) => flatten(s).includes(end) && idle(s) && turnDone(s), `the answer "${tail}"`, timeoutMs);
   };
 
   /** Waits for a permission or question dialog holding `re` at the bottom. */

@@ -138,6 +138,25 @@ export function familyScenarios(fam: Family): Scenario[] {
       return [await record(r, name, label)];
     });
 
+  /**
+   * Esc on a permission dialog rejects it. opencode ends the turn at once; Kilo first asks what
+   * to do instead in a text field ("△ Reject permission"), saved as `messageFixture`, and Enter
+   * with nothing typed rejects plainly. Resolves at the idle input box under `marker`.
+   */
+  const reject = async (r: Run, marker: RegExp, messageFixture?: string): Promise<string[]> => {
+    const out: string[] = [];
+    await r.t.keys(r.pane, 'Escape');
+    const s = await r.t.waitFor(r.pane, (s) => (idle(s) && marker.test(s)) || dialogWith(/Reject permission/)(s), 'the rejected turn or the reason field', 20_000);
+    if (!idle(s)) {
+      if (messageFixture) {
+        out.push(await record(r, messageFixture, { state: 'question', rule: id('reject-message'), near_miss: nm('command-approval', 'edit-approval', 'question') }));
+      }
+      await r.t.keys(r.pane, 'Enter');
+      await r.t.waitFor(r.pane, (s) => idle(s) && marker.test(s), 'the rejected turn', 20_000);
+    }
+    return out;
+  };
+
   return [
     scenario('idle-fresh', {}, async (r) => {
       await ready(r);
@@ -235,9 +254,9 @@ export function familyScenarios(fam: Family): Scenario[] {
       await ready(r);
       await ask(r, 'Clean the build directory');
       await dialog(r, /rm -rf build/, 'the bash approval');
-      await r.t.keys(r.pane, 'Escape');
-      await r.t.waitFor(r.pane, (s) => idle(s) && /rm -rf build/.test(s), 'the rejected turn', 20_000);
-      return [await record(r, 'idle-after-command-reject', { state: 'idle', rule: id('idle'), near_miss: nm('error-api', 'command-approval') })];
+      const out = await reject(r, /rm -rf build/, 'command-reject-message');
+      out.push(await record(r, 'idle-after-command-reject', { state: 'idle', rule: id('idle'), near_miss: nm('error-api', 'command-approval') }));
+      return out;
     }),
 
     // A command's output (a "┃" block in the conversation) quotes the dialogs; the input box is below it.
@@ -286,8 +305,7 @@ export function familyScenarios(fam: Family): Scenario[] {
         await ask(r, 'What is the host name of this machine?');
         await dialog(r, /\/etc/, 'the external directory approval');
         const out = [await record(r, 'external-directory', { state: 'permission_approval', rule: id('command-approval'), near_miss: nm('edit-approval') })];
-        await r.t.keys(r.pane, 'Escape');
-        await r.t.waitFor(r.pane, (s) => idle(s) && /Read \/etc\/hostname/.test(s), 'the rejected turn', 20_000);
+        await reject(r, /Read \/etc\/hostname/);
         out.push(await record(r, 'idle-after-reject', { state: 'idle', rule: id('idle'), near_miss: nm('error-api', 'command-approval') }));
         return out;
       },
@@ -370,7 +388,7 @@ export function familyScenarios(fam: Family): Scenario[] {
       async (r) => {
         await ready(r);
         await ask(r, PROSE.done.prompt);
-        await r.t.waitFor(r.pane, (s) => /retrying in/.test(s) && boxFooterOrBar(s), 'the retry status', 30_000);
+        await r.t.waitFor(r.pane, (s) => /retrying in|attempt #\d/.test(s) && boxFooterOrBar(s), 'the retry status', 30_000);
         return [await record(r, 'working-retry', { state: 'working', rule: id('working'), near_miss: nm('error-api', 'idle') }, false)];
       },
     ),
@@ -470,7 +488,7 @@ export function familyScenarios(fam: Family): Scenario[] {
 }
 
 /** The footer row shows a turn running (the retry status replaces the hint). */
-const boxFooterOrBar = (s: string) => busy(s) || /retrying in/.test(s);
+const boxFooterOrBar = (s: string) => busy(s) || /retrying in|attempt #\d/.test(s);
 
 export const opencodeScenarios: Scenario[] = familyScenarios(OPENCODE_FAMILY);
 
