@@ -30,8 +30,6 @@ export interface Family {
    * opencode quits on one Ctrl-C, Kilo wants a second one ("ctrl+c again to exit").
    */
   quitKeys: string[];
-  /** more near misses for some fixtures (by fixture base name), for rules only this member has */
-  nearMisses?: Record<string, string[]>;
 }
 
 export interface Setup {
@@ -125,7 +123,7 @@ export function steps(fam: Family) {
       scenario: base,
       state: label.state,
       rule: label.rule,
-      near_miss: [...(label.near_miss ?? []), ...(fam.nearMisses?.[base] ?? [])],
+      near_miss: label.near_miss,
     });
   };
 

@@ -139,9 +139,10 @@ export function familyScenarios(fam: Family): Scenario[] {
     });
 
   /**
-   * Esc on a permission dialog rejects it. opencode ends the turn at once; Kilo first asks what
-   * to do instead in a text field ("△ Reject permission"), saved as `messageFixture`, and Enter
-   * with nothing typed rejects plainly. Resolves at the idle input box under `marker`.
+   * Esc on a permission dialog rejects it. opencode ends the turn at once (it asks for a reason
+   * only in subagent sessions); Kilo first asks what to do instead in a text field ("△ Reject
+   * permission"), saved as `messageFixture`, and Enter with nothing typed rejects plainly.
+   * Resolves at the idle input box under `marker`.
    */
   const reject = async (r: Run, marker: RegExp, messageFixture?: string): Promise<string[]> => {
     const out: string[] = [];
@@ -239,13 +240,13 @@ export function familyScenarios(fam: Family): Scenario[] {
       await ready(r);
       await ask(r, 'Run the tests');
       await dialog(r, /npm test -- --runInBand/, 'the bash approval');
-      const out = [await record(r, 'command-approval', { state: 'permission_approval', rule: id('command-approval'), near_miss: nm('edit-approval', 'question') })];
+      const out = [await record(r, 'command-approval', { state: 'permission_approval', rule: id('command-approval'), near_miss: nm('edit-approval', 'question', 'reject-message') })];
       // "Allow always" asks again, for the patterns it would allow from now on.
       await r.t.keys(r.pane, 'Right');
       await r.t.settle(r.pane, 500, 3_000);
       await r.t.keys(r.pane, 'Enter');
       await dialog(r, /Confirm\s+Cancel/, 'the "always allow" confirmation');
-      out.push(await record(r, 'command-approval-always', { state: 'permission_approval', rule: id('command-approval'), near_miss: nm('question', 'edit-approval') }));
+      out.push(await record(r, 'command-approval-always', { state: 'permission_approval', rule: id('command-approval'), near_miss: nm('question', 'edit-approval', 'reject-message') }));
       return out;
     }),
 
@@ -258,6 +259,35 @@ export function familyScenarios(fam: Family): Scenario[] {
       out.push(await record(r, 'idle-after-command-reject', { state: 'idle', rule: id('idle'), near_miss: nm('error-api', 'command-approval') }));
       return out;
     }),
+
+    // A subagent (the task tool) asks before its command; rejecting a subagent's permission asks
+    // for a reason in both opencode and Kilo ("△ Reject permission", a text field).
+    scenario(
+      'subagent-reject',
+      {
+        turns: [
+          { kind: 'tool_calls', text: 'I will ask a subagent to clean up.', calls: [{ name: 'task', arguments: { description: 'Clean the build directory', prompt: 'Remove the build directory.', subagent_type: 'general' } }] },
+          bash('rm -rf build', 'Cleaning.'),
+          { kind: 'text', text: 'The subagent did not clean up.' },
+          { kind: 'text', text: 'Nothing was removed.' },
+        ],
+      },
+      async (r) => {
+        await ready(r);
+        await ask(r, 'Clean up with a subagent');
+        await dialog(r, /rm -rf build/, 'the subagent\'s bash approval');
+        const out = [await record(r, 'subagent-approval', { state: 'permission_approval', rule: id('command-approval'), near_miss: nm('edit-approval', 'reject-message', 'question') })];
+        await r.t.keys(r.pane, 'Escape');
+        await dialog(r, /Reject permission/, 'the reason field');
+        out.push(await record(r, 'reject-message', { state: 'question', rule: id('reject-message'), near_miss: nm('command-approval', 'edit-approval', 'question') }));
+        await r.t.type(r.pane, 'Keep the build directory, it holds the release artifacts.');
+        await r.t.waitFor(r.pane, /Keep the build directory/, 'the typed reason', 10_000);
+        out.push(await record(r, 'reject-message-typed', { state: 'question', rule: id('reject-message'), near_miss: nm('command-approval', 'idle') }));
+        await r.t.keys(r.pane, 'Enter');
+        await r.t.waitFor(r.pane, (s) => idle(s) && turnDone(s), 'the end of the turn', 45_000);
+        return out;
+      },
+    ),
 
     // A command's output (a "┃" block in the conversation) quotes the dialogs; the input box is below it.
     scenario(
@@ -304,7 +334,7 @@ export function familyScenarios(fam: Family): Scenario[] {
         await ready(r);
         await ask(r, 'What is the host name of this machine?');
         await dialog(r, /\/etc/, 'the external directory approval');
-        const out = [await record(r, 'external-directory', { state: 'permission_approval', rule: id('command-approval'), near_miss: nm('edit-approval') })];
+        const out = [await record(r, 'external-directory', { state: 'permission_approval', rule: id('command-approval'), near_miss: nm('edit-approval', 'reject-message') })];
         await reject(r, /Read \/etc\/hostname/);
         out.push(await record(r, 'idle-after-reject', { state: 'idle', rule: id('idle'), near_miss: nm('error-api', 'command-approval') }));
         return out;
