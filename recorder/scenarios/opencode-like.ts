@@ -73,12 +73,20 @@ export const idle = (s: string): boolean => boxFooter(s) !== undefined && !busy(
 export const turnDone = (s: string): boolean => {
   const last = s.split('\n').filter((l) => /^\s*▣\s/.test(l)).at(-1) ?? '';
   // 850ms, 12.3s, 1m 5s, 1h 2m (what opencode prints)
-  // (from about 200 columns the sidebar's text follows after a wide gap)
+  // (from about 160 columns the sidebar's text follows after a wide gap)
   return /· \d[\d.]*(ms|s|m \d+s|h \d+m)(\s{4}|\s*$)/.test(last);
 };
 
-/** The screen with whitespace collapsed and the `┃` borders gone, for finding wrapped text. */
-export const flatten = (s: string): string => s.replace(/[┃\s]+/g, ' ');
+/**
+ * The screen with whitespace collapsed and the `┃` borders gone, for finding wrapped text; what
+ * follows a wide gap on a row (the sidebar from about 160 columns, toasts) is left out.
+ */
+export const flatten = (s: string): string =>
+  s
+    .split('\n')
+    .map((l) => l.replace(/(\S) {8,}\S.*$/, '$1'))
+    .join('\n')
+    .replace(/[┃\s]+/g, ' ');
 
 /** A dialog replaced the input box and this text is in it. */
 export const dialogWith = (re: RegExp) => (s: string): boolean => boxFooter(s) === undefined && re.test(s);
@@ -141,7 +149,7 @@ export function steps(fam: Family) {
 
   /** Waits for the idle input box under a finished turn whose text includes `tail`. */
   const answered = async (r: Run, tail: string, timeoutMs = 45_000): Promise<void> => {
-    // Only the last words: from about 200 columns the sidebar's rows interleave with wrapped prose.
+    // Only the last words, in case wrapping and the sidebar still split the rest.
     const end = tail.split(' ').slice(-3).join(' ');
     await r.t.waitFor(r.pane, (s) => flatten(s).includes(end) && idle(s) && turnDone(s), `the answer "${tail}"`, timeoutMs);
   };

@@ -356,7 +356,7 @@ export function familyScenarios(fam: Family): Scenario[] {
       },
     ),
 
-    // Changing an existing file shows a diff with removed and added rows (split in two at 200 columns).
+    // Changing an existing file shows a diff with removed and added rows (split in two above 120 columns).
     scenario(
       'edit-approval-update',
       { sizes: WITH_LARGE, turns: [{ kind: 'tool_calls', text: 'I will mention the checklist in the README.', calls: [{ name: 'apply_patch', arguments: { patchText: patchUpdate } }] }] },
