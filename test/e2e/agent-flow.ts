@@ -89,7 +89,9 @@ export async function agentFlow(spec: FlowSpec): Promise<void> {
   const t0 = Date.now();
   const log = (what: string) => console.log(`[${label}] ${what} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
   const sb: Sandbox = await makeSandbox();
-  const asked = (text: string) => mock.mainRequests().some((r) => userTexts(r.body).some((t) => t.includes(text)));
+  // the user message is the text exactly (some agents put context before it: Copilot a datetime)
+  const asked = (text: string) =>
+    mock.mainRequests().some((r) => userTexts(r.body).some((t) => t.trim() === text || t.trim().endsWith(`\n${text}`)));
   try {
     // 1. spawn with the prompt: proven delivery, and the mock has it.
     const spawned = await sb.kb(['spawn', '--name', name, '--agent', agent, '--size', '120x40', ...(spec.spawnArgs ?? []), PROMPT], env);

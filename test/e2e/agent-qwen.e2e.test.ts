@@ -11,8 +11,9 @@ describe('qwen end to end', () => {
     const mock = await startMockChat({
       turns: shellTurns('run_shell_command', { command, description: 'Write approved.txt' }),
       isMain: isQwenMainTurn,
-      // the prompt suggestion after a turn would show as ghost text in the composer
-      onRequest: (b) => (isQwenSuggestion(b) ? { kind: 'text', text: '' } : undefined),
+      // the prompt suggestion after a turn shows as grey ghost text in the composer: the second
+      // message is typed over it and must arrive as typed
+      onRequest: (b) => (isQwenSuggestion(b) ? { kind: 'text', text: 'Commit approved.txt' } : undefined),
     });
     const home = await makeQwenHome({ baseUrl: mock.url });
     await agentFlow({
