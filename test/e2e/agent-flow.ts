@@ -58,13 +58,16 @@ export function toolResults(body: unknown): string[] {
   return messages.filter((m) => m?.role === 'tool').map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content)));
 }
 
-/** Processes whose environment has HOME=home or whose command line names it: [pid, command line]. */
+/** Processes (tmux aside) whose environment has HOME=home or whose command line names it: [pid, command line]. */
 export async function processesOfHome(home: string): Promise<Array<[number, string]>> {
   const needle = Buffer.from(`HOME=${home}\0`);
   const out: Array<[number, string]> = [];
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ').trim();
+    // a tmux server started by kb inherits HOME, and its argv is the first client's: not the agent's
+    const comm = (await readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')).trim();
+    if (comm.startsWith('tmux')) continue;
     const environ = await readFile(`/proc/${entry}/environ`).catch(() => Buffer.alloc(0));
     if (cmdline.includes(`${home}/`) || environ.includes(needle)) out.push([Number(entry), cmdline]);
   }

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ampBin } from '../support/amp-home.js';
 import { clineBin } from '../support/cline-home.js';
 import { copilotBin } from '../support/copilot-home.js';
+import { kiloBin } from '../support/kilo-home.js';
+import { opencodeBin } from '../support/opencode-home.js';
 import { piBin } from '../support/pi-home.js';
 import { qwenBin } from '../support/qwen-home.js';
 import { makeSandbox } from '../sessions/support.js';
@@ -19,7 +21,8 @@ const AGENTS = [
   { agent: 'pi', env: 'KB_PI_BIN', bin: piBin, pkg: '@mariozechner/pi-coding-agent' },
   { agent: 'cline', env: 'KB_CLINE_BIN', bin: clineBin, pkg: 'cline' },
   { agent: 'amp', env: 'KB_AMP_BIN', bin: ampBin, pkg: '@sourcegraph/amp' },
-  // TODO opencode, kilo: add here once their profiles are in main.
+  { agent: 'opencode', env: 'KB_OPENCODE_BIN', bin: opencodeBin, pkg: 'opencode-ai' },
+  { agent: 'kilo', env: 'KB_KILO_BIN', bin: kiloBin, pkg: '@kilocode/cli-linux-x64' },
 ];
 
 describe('kb doctor', () => {
