@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ampBin, makeAmpHome, startAmpServerStub } from '../support/amp-home.js';
-import { makeSandbox } from '../sessions/support.js';
+import { makeSandbox, until } from '../sessions/support.js';
 import { processesOfHome } from './agent-flow.js';
 
 describe('amp end to end', () => {
@@ -35,7 +35,8 @@ describe('amp end to end', () => {
         // the private server ended with its last session
       }
       expect(panes.split('\n')).not.toContain(String(out.pane_id));
-      expect(await processesOfHome(home.home)).toEqual([]);
+      // nothing of the HOME left running (polled: the pane's death and the process's exit race)
+      await until('no process of the HOME left', async () => (await processesOfHome(home.home)).length === 0, 10_000, 500);
     } finally {
       await amp.close();
       await sb.cleanup();
