@@ -5,6 +5,11 @@ import { startMockChat } from '../support/mock-chat.js';
 import { makeOpencodeHome, opencodeBin } from '../support/opencode-home.js';
 import { agentFlow, shellTurns } from './agent-flow.js';
 
+// Known kb issue (src/sessions/send.ts, deliverOnce): under load opencode takes about 1.5 s to
+// answer Enter on its home screen, then blanks the screen while it opens the session view; kb
+// gives up as soon as the text left the field at the first submit's 1.5 s deadline ("the message
+// left the input field ... but nothing shows that the agent took it") although the mock gets the
+// prompt. Seen in 2 of 9 spawns on a loaded machine.
 describe('opencode end to end', () => {
   it('spawn, command permission via monitor, allow once, second message, stop', async () => {
     const command = 'echo kb-e2e-opencode > approved.txt';
