@@ -216,13 +216,17 @@ async function deliverOnce(io: PaneIO, agent: Agent, clock: Clock, text: string,
   const wasWorking = before.classification.state === 'working';
   const hadDialog = before.classification.needs_intervention ? before.classification.rule : null;
   let current = typed;
+  // The last screen with something on it, for the message (an agent may blank it while it switches views).
+  let shown = typed;
+  let leftAt: number | null = null;
   for (let submit = 1; submit <= attempts; submit++) {
     for (const k of agent.submit) await io.key(k);
-    const deadline = clock.now() + 1500 * submit + (submit === attempts ? 3000 : 0);
+    let deadline = clock.now() + 1500 * submit + (submit === attempts ? 3000 : 0);
     for (;;) {
       await clock.sleep(120);
       const obs = await io.observe();
       current = obs;
+      if (obs.lines.some((l) => l.trim() !== '')) shown = obs;
       if (!obs.pane || obs.pane.dead) return { proof: 'exited', submits: submit, retyped };
       const cls = obs.classification;
       if (isFirstRun(agent, obs)) throw new FirstRunDialogSeen(obs);
@@ -231,6 +235,10 @@ async function deliverOnce(io: PaneIO, agent: Agent, clock: Clock, text: string,
       if (options.evidence && (await options.evidence(started, obs.pane))) return { proof: 'evidence', submits: submit, retyped };
       const now = probe(agent, obs, head);
       if (!now.hasText) {
+        // The text left the field: the agent is taking it. Give it time to show so (opencode,
+        // loaded, takes about 1.5 s to switch from its home screen to the session view).
+        leftAt ??= clock.now();
+        deadline = Math.max(deadline, leftAt + 5000);
         const echoed = count(squash((await io.history(300)).join('\n')), head) - count(now.input ?? '', head);
         if (echoed > echoedBefore) return { proof: 'echoed', submits: submit, retyped };
       }
@@ -244,7 +252,7 @@ async function deliverOnce(io: PaneIO, agent: Agent, clock: Clock, text: string,
     still
       ? `the message is still in the input field of session "${options.name}" after ${attempts} submits: the agent did not take it`
       : `the message left the input field of session "${options.name}" but nothing shows that the agent took it (it did not go busy, and the text is not in the conversation)`,
-    lastLines(current.lines),
+    lastLines(shown.lines),
     `look at the screen with kb read --name ${options.name} before sending again (it may arrive twice)`,
   );
 }

@@ -235,8 +235,9 @@ async function settleDeadScreen(io: PaneIO, clock: Clock, obs: Observation): Pro
   for (let i = 0; i < 25; i++) {
     await clock.sleep(100);
     const lines = await io.history(200);
-    // tmux marks a pane dead when its pty closes and learns the exit status a moment later.
-    const again = last.pane?.dead && last.pane.deadStatus === null ? await io.observe() : last;
+    // tmux marks a pane dead when its pty closes and learns the exit status a moment later
+    // (and the screen can say "Pane is dead" before list-panes does): read the facts again.
+    const again = !last.pane?.dead || last.pane.deadStatus === null ? await io.observe() : last;
     const pane = again.pane ?? last.pane;
     const settled = lines.join('\n') === last.lines.join('\n') && lines.some((l) => l.trim() !== '') && !(pane?.dead && pane.deadStatus === null);
     last = { ...last, lines, pane };

@@ -24,7 +24,7 @@ export interface ExecOptions {
   cwd?: string | undefined;
 }
 
-/** After the program exits, how long its pipes get to deliver the last bytes. */
+/** After a program killed on its deadline, how long its pipes get to deliver the last bytes. */
 const DRAIN_MS = 100;
 
 /** Rejects only when the program cannot be started at all (ENOENT and the like). */
@@ -61,6 +61,8 @@ export function execBounded(file: string, args: readonly string[], options: Exec
     };
 
     const deadline = setTimeout(() => {
+      // Exited, but another process holds its pipes open: what was read is all there is.
+      if (exit) return finish();
       timedOut = true;
       child.kill('SIGKILL');
       // The exit event follows the kill; finish even if it were somehow late.
@@ -84,8 +86,10 @@ export function execBounded(file: string, args: readonly string[], options: Exec
     });
     child.on('exit', (code, signal) => {
       exit = { code, signal };
-      // Normally 'close' follows at once; a pipe held open by another process must not hold us.
-      drain ??= setTimeout(finish, DRAIN_MS);
+      // 'close' follows once the pipes are drained: wait for it (a busy machine can take a
+      // while to read the last bytes), but never past the deadline. A program killed on its
+      // deadline may have left its pipes with another process: its output ends now.
+      if (timedOut) drain ??= setTimeout(finish, DRAIN_MS);
     });
     child.on('close', () => {
       if (exit) finish();

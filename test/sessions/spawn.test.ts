@@ -27,7 +27,7 @@ describe('spawn', () => {
     expect(sb.tmux('list-sessions', '-F', '#{session_name}').trim().split('\n')).toHaveLength(20);
     const list = JSON.parse((await sb.kb(['list', '--json'])).stdout) as Record<string, unknown>[];
     expect(list).toHaveLength(20);
-    for (const s of list) expect(s).toMatchObject({ alive: true, agent: 'shell' });
+    for (const s of list) expect(s, JSON.stringify(s)).toMatchObject({ alive: true, agent: 'shell' });
   }, 300_000);
 
   it('delivers the prompt to a shell and reports the first screen state; the table lists it', async () => {
