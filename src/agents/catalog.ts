@@ -44,6 +44,8 @@ export interface Agent {
   /** First-run dialogs by rule id. */
   dialogs: ReadonlyMap<string, { accept: RegExp | null; enter: boolean; keys: string[] }>;
   startExits: { match: RegExp; rule: string; state: State; hint: string; acceptByRunning: string[] | null }[];
+  /** What spawn says when it stops at a rule's screen, by rule id. */
+  hints: ReadonlyMap<string, string>;
   recordedVersions: string[];
   versionPattern: RegExp;
 }
@@ -107,6 +109,12 @@ function compileProfile(loaded: LoadedProfile, rules: RuleSet, problems: RulePro
       problem(['dialogs', i], `dialog '${d.rule}' says neither how to accept it (accept: REGEX), nor enter: true, nor keys: [...]`, 'add accept: with a regex for the accepting option, enter: true, or keys: [KEY]');
     }
     dialogs.set(d.rule, { accept: d.accept ? re(d.accept, ['dialogs', i, 'accept'], 'i') : null, enter: d.enter === true, keys: d.keys ?? [] });
+  }
+  for (const id of Object.keys(p.hints ?? {})) {
+    if (!ruleIds.has(id)) {
+      failed = true;
+      problem(['hints', id], `hint for rule '${id}', which does not exist`, 'name the id of one of the rules (rules check lists them in its problems)');
+    }
   }
   const startExits = (p.start_exits ?? []).map((s, i) => {
     if (!ruleIds.has(s.rule)) {
@@ -176,6 +184,7 @@ function compileProfile(loaded: LoadedProfile, rules: RuleSet, problems: RulePro
     resume,
     dialogs,
     startExits,
+    hints: new Map(Object.entries(p.hints ?? {})),
     recordedVersions: p.recorded_versions ?? [],
     versionPattern,
   };

@@ -219,6 +219,11 @@ export const AgentProfile = Type.Object(
       ),
     ),
     dialogs: Type.Optional(Type.Array(Dialog)),
+    hints: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+        description: 'What spawn tells the orchestrator when it stops at the screen of this rule id (how to get past it).',
+      }),
+    ),
     start_exits: Type.Optional(Type.Array(StartExit)),
     evidence: Type.Optional(Evidence),
   },

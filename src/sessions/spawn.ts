@@ -162,6 +162,8 @@ type Ready = { kind: 'ready'; obs: Observation } | { kind: 'dialog'; obs: Observ
 
 interface ReadyOptions {
   acceptDialogs: boolean;
+  /** Told of each first-run dialog answered (its rule id). */
+  onAccepted?: (rule: string) => void;
   readyTimeoutMs: number;
   /** A prompt will be delivered: an unknown screen is never "ready". */
   prompt: boolean;
@@ -193,6 +195,7 @@ export async function waitReady(io: PaneIO, agent: Agent, clock: Clock, options:
           const result = await acceptDialog(io, clock, obs, agent);
           if (!result.ok) return { kind: 'dialog', obs };
           answered++;
+          if (cls.rule) options.onAccepted?.(cls.rule);
           await clock.sleep(400);
           lastRaw = null;
           continue;
@@ -308,7 +311,15 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
   try {
     return await withPaneLock(ctx, ctx.server, paneId, { what: 'start it', name: entry.name }, async () => {
       await start(launch.argv);
-      const readyOptions: ReadyOptions = { acceptDialogs: options.acceptDialogs, readyTimeoutMs: options.readyTimeoutMs, prompt: Boolean(options.prompt), name: entry.name };
+      const accepted: string[] = [];
+      const readyOptions: ReadyOptions = {
+        acceptDialogs: options.acceptDialogs,
+        readyTimeoutMs: options.readyTimeoutMs,
+        prompt: Boolean(options.prompt),
+        name: entry.name,
+        onAccepted: (rule) => accepted.push(rule),
+      };
+      const notSent = options.prompt ? { prompt_sent: false } : {};
       let ready = await waitReady(io, agent, ctx.clock, readyOptions);
       if (ready.kind === 'exited') ready = { kind: 'exited', obs: await settleDeadScreen(io, ctx.clock, ready.obs) };
       const startExit = ready.kind === 'exited' ? agent.startExits.find((s) => s.match.test(ready.obs.lines.join(' '))) : undefined;
@@ -316,7 +327,7 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
         if (!options.acceptDialogs || !startExit.acceptByRunning) {
           return {
             exitCode: ExitCode.dialog,
-            output: { status: 'needs_intervention', ...base, state: startExit.state, rule: startExit.rule, content: lastLines(withoutDeadLine(ready.obs.lines)), hint: startExit.hint },
+            output: { status: 'needs_intervention', ...base, state: startExit.state, rule: startExit.rule, content: lastLines(withoutDeadLine(ready.obs.lines)), hint: startExit.hint, ...notSent },
           };
         }
         // Run the agent once as the profile says (answering its first-run dialogs), exit it,
@@ -356,9 +367,13 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
             rule: c.rule,
             answer: c.answer,
             content: lastLines(ready.obs.lines),
-            hint: firstRunDialog(agent, c.rule)
-              ? `answer it with kb send --name ${entry.name} --keys ... (move to the accepting option, then Enter), or kb kill --name ${entry.name} and spawn again with --accept-dialogs`
-              : `answer it with kb send --name ${entry.name} --keys ...`,
+            hint:
+              (c.rule ? agent.hints.get(c.rule) : undefined) ??
+              (firstRunDialog(agent, c.rule)
+                ? `answer it with kb send --name ${entry.name} --keys ... (move to the accepting option, then Enter), or kb kill --name ${entry.name} and spawn again with --accept-dialogs`
+                : `answer it with kb send --name ${entry.name} --keys ...`),
+            ...notSent,
+            ...(accepted.length ? { accepted } : {}),
           },
         };
       }
@@ -403,6 +418,7 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
         ready_ms: readyMs,
         prompt_sent: delivery !== null,
         ...(delivery ? { delivery: delivery.proof } : {}),
+        ...(accepted.length ? { accepted } : {}),
         agent_version: await version,
       };
       if (error) return { exitCode: ExitCode.failure, output: { ...output, error: error.message.split('\n')[0] }, error };
