@@ -8,6 +8,7 @@ import type { MonitorStatus } from '../monitor/decide.js';
 import { readRegistry } from '../sessions/registry.js';
 import { registryPath, resolveStateDir } from '../state/paths.js';
 import { setTmuxDeadline } from '../tmux/run.js';
+import { setSshConnectTimeout } from '../tmux/ssh.js';
 import { globals, printJson, stackFor, withExamples } from './common.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -47,6 +48,8 @@ export function monitorCommand(): Command {
       }
       // A server that does not answer must give an error within two intervals.
       setTmuxDeadline(Math.min(5_000, Math.max(500, options.intervalMs)));
+      // A new ssh connection (a host not reached yet, or reconnecting) gets two intervals, 2 to 10 s.
+      setSshConnectTimeout(Math.min(10_000, Math.max(2_000, 2 * options.intervalMs)));
       let observer: Observer | null = null;
       const controller = new AbortController();
       const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
@@ -60,7 +63,16 @@ export function monitorCommand(): Command {
         const path = registryPath(resolveStateDir({ stateDir: g.stateDir }), g.sessionId);
         const stack = stackFor(cmd);
         const kind: TransportKind = process.env.KB_TMUX_TRANSPORT === 'process' ? 'process' : 'control';
-        const obs = new Observer({ rules: stack.rules, agents: stack.agents, transport: (server) => createTransport(server, kind), now: Date.now });
+        const obs = new Observer({
+          rules: stack.rules,
+          agents: stack.agents,
+          transport: (server) => createTransport(server, kind),
+          now: Date.now,
+          // --watch keeps going while a host is down (its sessions `unreachable`, retried
+          // with backoff); a single status reports the host as an error.
+          unreachable: options.watch ? 'state' : 'error',
+          retryBaseMs: options.intervalMs,
+        });
         observer = obs;
         status = await runMonitor(options, {
           readEntries: async () => monitoredEntries(await readRegistry(path), g.socket, options.match, stack.agents),

@@ -6,6 +6,12 @@
  * activity, size, history, cursor, command, mode) is unchanged AND its window's last
  * output (whole seconds) is older than the second in which the previous capture started,
  * which proves nothing was drawn since that capture. Anything less certain is captured.
+ *
+ * Servers are grouped by (host, socket): one transport each, observed in parallel. A host
+ * that cannot be reached over ssh is an error naming it and its sessions, or (option
+ * `unreachable: 'state'`, the monitor's --watch) the state `unreachable` for its sessions
+ * while the other hosts go on; such a host is tried again after a backoff (the base,
+ * doubling per failure up to a cap), never waited on in between.
  */
 import picomatch from 'picomatch';
 import { CUSTOM, type AgentCatalog } from '../agents/catalog.js';
@@ -14,12 +20,14 @@ import { classifyScreen, type Classification } from '../classify/index.js';
 import { screenContext } from '../rules/compile.js';
 import type { RuleSet } from '../rules/load.js';
 import { normalize } from '../screen/normalize.js';
-import { UsageError } from '../errors.js';
+import { KbError, UsageError } from '../errors.js';
+import { ControlClosedError } from '../tmux/control.js';
+import { SshError } from '../tmux/ssh.js';
 import { drivenState } from '../sessions/driving.js';
 import type { Registry } from '../sessions/registry.js';
 import { entryAgentName, entryServer } from '../sessions/target.js';
 import { sessionPane, type PaneInfo } from '../tmux/panes.js';
-import type { TmuxServer } from '../tmux/run.js';
+import { forgetUnresponsive, serverKey, type TmuxServer } from '../tmux/run.js';
 import type { Observation } from './decide.js';
 import { serverGone, type PaneTransport } from './transport.js';
 
@@ -94,17 +102,53 @@ export interface ObserverOptions {
   now: () => number;
   /** Capture every live pane every cycle (benchmark: the full cost). */
   noChangeDetection?: boolean;
+  /** A host that cannot be reached: an error (default), or the state `unreachable` for its sessions. */
+  unreachable?: 'error' | 'state';
+  /** Backoff before trying an unreachable host again: first wait, and the cap (default 1 s, 30 s). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/** A host that cannot be reached over ssh: the monitor's error names it and its sessions. */
+export class HostUnreachableError extends KbError {
+  readonly host: string;
+  readonly sessions: string[];
+
+  constructor(host: string, sessions: string[], cause: KbError) {
+    super(`${cause.message}; its sessions: ${sessions.join(', ')}`, { hint: cause.hint, cause });
+    this.name = 'HostUnreachableError';
+    this.host = host;
+    this.sessions = sessions;
+  }
+}
+
+/** Is this failure of a remote server its host (or the ssh path to it) being unreachable? */
+export function unreachableCause(server: TmuxServer, error: unknown): KbError | null {
+  if (!server.host) return null;
+  if (error instanceof SshError) return error;
+  if (error instanceof ControlClosedError) {
+    const ssh = (error as ControlClosedError & { ssh?: SshError }).ssh;
+    if (ssh) return ssh;
+    if (error.timedOut) return error;
+  }
+  return null;
+}
+
+interface DownHost {
+  failures: number;
+  retryAt: number;
 }
 
 export class Observer {
   private readonly transports = new Map<string, PaneTransport>();
   private readonly serverSeen = new Set<string>();
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly down = new Map<string, DownHost>();
 
   constructor(private readonly options: ObserverOptions) {}
 
   private transport(server: TmuxServer): PaneTransport {
-    const key = server.socket ?? '';
+    const key = serverKey(server);
     let t = this.transports.get(key);
     if (!t) {
       t = this.options.transport(server);
@@ -118,7 +162,7 @@ export class Observer {
     const byServer = new Map<string, MonitoredEntry[]>();
     for (const entry of entries) {
       if (entry.stopped) continue;
-      const key = entry.server.socket ?? '';
+      const key = serverKey(entry.server);
       const list = byServer.get(key) ?? [];
       list.push(entry);
       byServer.set(key, list);
@@ -142,10 +186,49 @@ export class Observer {
       content: '',
       seenAt: at,
       capturedAt: at,
+      ...(entry.server.host ? { host: entry.server.host } : {}),
     };
   }
 
+  private unreachable(entry: MonitoredEntry, at: number): Observation {
+    return { ...this.gone(entry, at), state: 'unreachable', final: false };
+  }
+
+  /**
+   * One server's group, with its host's reachability: an unreachable host is an error, or
+   * (unreachable: 'state') its sessions are `unreachable` until a retry after the backoff
+   * gets through.
+   */
   private async observeServer(key: string, group: MonitoredEntry[], results: Map<MonitoredEntry, Observation>): Promise<void> {
+    const server = group[0]!.server;
+    const down = this.down.get(key);
+    if (down && this.options.now() < down.retryAt) {
+      for (const entry of group) results.set(entry, this.unreachable(entry, this.options.now()));
+      return;
+    }
+    // A retry: the failure remembered in the tmux layer (fail fast) must not answer for it.
+    if (down) forgetUnresponsive(server);
+    try {
+      await this.observeReachable(key, group, results);
+      this.down.delete(key);
+    } catch (error) {
+      const cause = unreachableCause(server, error);
+      if (!cause) throw error;
+      // The transport's connection is dead either way: the next try starts a fresh one.
+      const transport = this.transports.get(key);
+      this.transports.delete(key);
+      await transport?.close().catch(() => undefined);
+      if (this.options.unreachable !== 'state') throw new HostUnreachableError(server.host!, group.map((e) => e.name), cause);
+      const failures = (down?.failures ?? 0) + 1;
+      const base = this.options.retryBaseMs ?? 1000;
+      const wait = Math.min(base * 2 ** (failures - 1), this.options.retryMaxMs ?? 30_000);
+      const at = this.options.now();
+      this.down.set(key, { failures, retryAt: at + wait });
+      for (const entry of group) results.set(entry, this.unreachable(entry, at));
+    }
+  }
+
+  private async observeReachable(key: string, group: MonitoredEntry[], results: Map<MonitoredEntry, Observation>): Promise<void> {
     const server = group[0]!.server;
     const transport = this.transport(server);
     const listedAt = this.options.now();
@@ -160,7 +243,7 @@ export class Observer {
     this.serverSeen.add(key);
     const byId = new Map(panes.map((p) => [p.paneId, p]));
     for (const ck of this.cache.keys()) {
-      const [server, paneId] = ck.split('\u0000');
+      const [server, paneId] = ck.split('\u0001');
       if (server === key && !byId.has(paneId!)) this.cache.delete(ck);
     }
 
@@ -237,6 +320,7 @@ export class Observer {
       content: entry.driven ? '' : cached.content,
       seenAt,
       capturedAt: cached.capturedAt,
+      ...(entry.server.host ? { host: entry.server.host } : {}),
     };
   }
 
@@ -265,8 +349,9 @@ export class Observer {
   }
 }
 
+// \u0001: a server key itself holds \u0000 between host and socket.
 function cacheKey(server: string, paneId: string, agent: string): string {
-  return `${server}\u0000${paneId}\u0000${agent}`;
+  return `${server}\u0001${paneId}\u0001${agent}`;
 }
 
 function deadRule(rules: RuleSet, entry: MonitoredEntry, pane: PaneInfo): string | null {
