@@ -188,3 +188,23 @@ describe('entries of hosts that are down, and entries from before hosts', () => 
     expect(status.stderr).toMatch(/\n {2}fix: /);
   });
 });
+
+describe('doctor --host', () => {
+  it('checks ssh, tmux and the agent CLIs there', async () => {
+    const r = await sb.kb(['doctor', '--host', sshd.host], env);
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^ok\\s+ssh\\s+${sshd.host}: logged in as ${os.userInfo().username} in \\d+ ms`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^ok\\s+tmux\\s+${sshd.host}: tmux 3\\.\\d`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^ok\\s+tmux server\\s+socket "${sb.socket}" on ${sshd.host}`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^ok\\s+shell\\s+${sshd.host}: /bin/bash \\d`, 'm'));
+    expect(r.stdout).toMatch(/^ok\s+rules\s+\d+ rules/m);
+    expect(r.stdout).toMatch(/all checks passed/);
+  });
+
+  it('a host that refuses FAILs the ssh check, naming the fix; exit 1', async () => {
+    const r = await sb.kb(['doctor', '--host', sshd.refusing], env);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL\s+ssh\s+host "kb-refuse" refused the ssh connection .*; fix: check that sshd runs there/m);
+    expect(r.stdout).toMatch(/1 problem\(s\) found/);
+  });
+});
