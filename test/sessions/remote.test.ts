@@ -186,6 +186,16 @@ describe('entries of hosts that are down, and entries from before hosts', () => 
     expect(status.exitCode).toBe(1);
     expect(status.stderr).toMatch(/^kage-bunshin: host "kb-refuse" refused the ssh connection/);
     expect(status.stderr).toMatch(/\n {2}fix: /);
+    // forget cannot tell whether it still runs there: refused, unless --force.
+    const forget = await sb.kb(['forget', '--name', 'faraway'], env);
+    expect(forget.exitCode).toBe(1);
+    expect(forget.stderr).toMatch(/cannot tell whether session "faraway" still runs: host "kb-refuse" refused/);
+    expect(forget.stderr).toMatch(/kb forget --name faraway --force/);
+    expect(registry().faraway).toBeDefined();
+    const forced = await sb.kb(['forget', '--name', 'faraway', '--force'], env);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(registry().faraway).toBeUndefined();
+    expect(registry().legacy).toBeDefined();
   });
 });
 

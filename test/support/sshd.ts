@@ -121,7 +121,12 @@ function banner(address: string, port: number): Promise<boolean> {
   });
 }
 
-export async function startSshd(options: { addresses?: number } = {}): Promise<PrivateSshd> {
+/**
+ * addresses: how many loopback addresses (hosts) it listens on (default 2).
+ * leanLogin: commands skip the login user's ~/.bashrc (the benchmark: what the rc files of
+ * this machine's root cost, about 170 ms per ssh command, is not what it measures).
+ */
+export async function startSshd(options: { addresses?: number; leanLogin?: boolean } = {}): Promise<PrivateSshd> {
   const count = Math.max(1, options.addresses ?? 2);
   const user = os.userInfo().username;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kb-sshd-'));
@@ -169,7 +174,8 @@ export async function startSshd(options: { addresses?: number } = {}): Promise<P
         'AllowAgentForwarding no',
         'PermitUserEnvironment no',
         'LogLevel ERROR',
-        ...(process.env.KB_TEST_SSHD_SHLVL ? [`SetEnv SHLVL=${process.env.KB_TEST_SSHD_SHLVL}`] : []),
+        // A lean login: bash reads ~/.bashrc for an ssh command only at shell level 1.
+        ...(options.leanLogin ? ['SetEnv SHLVL=1'] : []),
         '',
       ].join('\n'),
       { mode: 0o600 },
