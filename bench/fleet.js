@@ -19,8 +19,9 @@
  *     `ssh host tmux capture-pane -p -t %N` per pane, sequentially (connection sharing on)
  * median / p95 wall ms and CPU ms per cycle: this process + its ssh clients + the ssh
  * masters (local side), the sshd sessions and the tmux clients under them (remote side),
- * and the tmux servers. Then the real `kb monitor --watch --interval 1` over the 1,000 panes
- * for --cpu-seconds and its CPU, and its cycle time as it reports it.
+ * and the tmux servers (their baseline without any monitor, the panes' own output, is
+ * measured first and shown apart). Then the real `kb monitor --watch --interval 1` over the
+ * 1,000 panes for --cpu-seconds, and its CPU.
  *
  * Options: --servers 10 --panes 100 --cycles 40 --naive-cycles 1 --cpu-seconds 30
  * Run with: node --import tsx bench/fleet.js (npm run bench:fleet does).
@@ -236,6 +237,11 @@ async function main() {
     await sleep(3000); // every pane drew its first screen
     const rules = await loadRuleSet();
     const servers = serverPids();
+    const b0 = sumTicks(servers);
+    const bt = performance.now();
+    await sleep(10_000);
+    const baselineMsPerS = (((sumTicks(servers) - b0) / TICK) * 1000) / ((performance.now() - bt) / 1000);
+    console.error(`baseline: tmux servers ${baselineMsPerS.toFixed(1)} ms CPU per second without a monitor`);
     const remoteEntries = entriesFor(true, sshd);
     const localEntries = entriesFor(false, sshd);
     const total = remoteEntries.length;
@@ -263,6 +269,7 @@ async function main() {
     const lines = [];
     lines.push(`tmux ${execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim().replace('tmux ', '')}, ${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0]}, node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     lines.push(`${total} panes = ${SERVERS} tmux servers x ${PANES} panes (200x50), each server a host reached through the private sshd (its own ssh connection).`);
+    lines.push(`tmux servers without any monitor (the busy panes' own output): ${baselineMsPerS.toFixed(1)} ms CPU per second.`);
     lines.push('');
     lines.push('| cycle | wall ms median / p95 | CPU ms/cycle: kb side (node + ssh clients + masters) | sshd side (sessions + tmux clients) | tmux servers |');
     lines.push('|---|---|---|---|---|');
