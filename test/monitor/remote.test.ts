@@ -122,6 +122,44 @@ function background(args: string[], sessionId: string) {
   };
 }
 
+describe('a host that hangs', () => {
+  it('its sshd stopped (SIGSTOP): an error naming the host after the deadline, never a hang', async () => {
+    await state.write([entry('calm', 'r-calm', panes.calm!, sshd.host), entry('here', 'l-here', panes.here!)], 'hang');
+    const m = background(['--interval', '1', '--timeout', '120'], 'hang');
+    try {
+      await new Promise((r) => setTimeout(r, 3000)); // connected, a few cycles done
+      sshd.pause();
+      const code = await m.exited;
+      expect(code).toBe(1);
+      expect(m.lines).toHaveLength(1);
+      expect(m.lines[0]).toMatchObject({ status: 'error', host: sshd.host, sessions: ['calm'], message: expect.stringMatching(/did not answer/) });
+    } finally {
+      sshd.resume();
+      m.kill();
+      await m.exited;
+    }
+  });
+
+  it('status fails with the deadline and list shows the host unreachable, the local session as usual', async () => {
+    const cli = (args: string[]) =>
+      runCli(['--state-dir', state.dir, '--session-id', 'hang', ...args], { env: { ...sshd.env, KB_TMUX_TIMEOUT_MS: '1000', KB_SSH_CONNECT_TIMEOUT: '2' }, timeoutMs: 60_000 });
+    expect((await cli(['status', '--name', 'calm'])).exitCode).toBe(0); // the master is up
+    sshd.pause();
+    try {
+      const status = await cli(['status', '--name', 'calm']);
+      expect(status.exitCode).toBe(1);
+      expect(status.stderr).toMatch(new RegExp(`^kage-bunshin: host "${sshd.host}" did not answer .* over ssh within \\d+ ms\n {2}fix: `));
+      const list = await cli(['list', '--json']);
+      expect(list.exitCode, list.stderr).toBe(0);
+      const rows = Object.fromEntries((JSON.parse(list.stdout) as Record<string, unknown>[]).map((r) => [r.name, r]));
+      expect(rows.calm).toMatchObject({ state: 'unreachable', host: sshd.host });
+      expect(rows.here).toMatchObject({ alive: true });
+    } finally {
+      sshd.resume();
+    }
+  });
+});
+
 // Last: these kill the sshd (and bring it back).
 describe('monitor when the ssh connection drops', () => {
   it('--watch: the remote session becomes unreachable when the sshd dies and comes back with it; the local one never changes', async () => {

@@ -51,6 +51,10 @@ export interface PrivateSshd {
   ssh(host: string, command: string): Promise<{ stdout: string; stderr: string; code: number }>;
   /** The host goes down: the listener and every connection it forked (the masters die with them). */
   kill(): Promise<void>;
+  /** The host hangs: the listener and every connection stopped (SIGSTOP); nothing answers, nothing closes. */
+  pause(): void;
+  /** SIGCONT to what pause() stopped. */
+  resume(): void;
   /** Starts sshd again on the same port and key (the host comes back). */
   restart(): Promise<void>;
   /** Process ids of the per-connection sshd processes (and their children). */
@@ -262,7 +266,16 @@ export async function startSshd(options: { addresses?: number; leanLogin?: boole
   );
   const env = { KB_SSH_CONFIG: config, KB_SSH_CONTROL_DIR: controlDir };
 
+  let paused: number[] = [];
   const killAll = async () => {
+    for (const pid of paused) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone
+      }
+    }
+    paused = [];
     const c = child;
     child = null;
     if (!c || c.pid === undefined) return;
@@ -319,6 +332,27 @@ export async function startSshd(options: { addresses?: number; leanLogin?: boole
       }
     },
     kill: killAll,
+    pause() {
+      if (!child?.pid) return;
+      paused = [child.pid, ...descendantsOf(child.pid)];
+      for (const pid of paused) {
+        try {
+          process.kill(pid, 'SIGSTOP');
+        } catch {
+          // gone
+        }
+      }
+    },
+    resume() {
+      for (const pid of paused) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // gone
+        }
+      }
+      paused = [];
+    },
     async restart() {
       if (child) return;
       await keepPort();
