@@ -24,7 +24,7 @@ const screens = fixtures.map((f) => ({
 }));
 
 function naiveClassify(raw, facts) {
-  const fresh = { rules: sortRules(rules.rules.map((r) => compileRule(r.source, r.file, r.line))) };
+  const fresh = { rules: sortRules(rules.rules.map((r) => compileRule(r.source, r.file, r.line, rules.pieces, r.pack))) };
   return classify(raw, fresh, facts);
 }
 

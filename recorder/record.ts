@@ -13,9 +13,10 @@ import { fileURLToPath } from 'node:url';
 import type { ClaudeVersion } from '../test/support/claude-home.js';
 import { runClaudeScenario, ScenarioError, type ClaudeScenario } from './lib/claude-harness.js';
 import { PrivateTmux } from './lib/tmux.js';
+import { RECORDERS } from './scenarios/run-others.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLAUDE_VERSIONS: ClaudeVersion[] = ['2.1.197', '2.1.330'];
+const CLAUDE_VERSIONS: ClaudeVersion[] = ['2.1.197', '2.1.330', '2.1.332'];
 const DEFAULT_SIZES = ['120x40', '80x24'];
 
 interface Args {
@@ -124,7 +125,7 @@ async function recordClaude(args: Args): Promise<number> {
 }
 
 const argv = process.argv.slice(2);
-const OTHERS = ['codex', 'gemini', 'shell'];
+const OTHERS = Object.keys(RECORDERS);
 if (argv[0] && OTHERS.includes(argv[0])) {
   // Codex, Gemini CLI and shell screens have their own recorder (recorder/scenarios/run-others.ts);
   // hand the whole command line over to it, under the same tsx loader.

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 // The executable: everything lives in program.ts so tests can build the program in-process.
-import { main } from './program.js';
+// `kb hook` (run by an agent for every hook event) takes a short path that loads only what
+// it needs, so it costs the agent as little time as possible.
+
+if (process.argv[2] === 'hook') {
+  const { hookMain } = await import('./evidence/hook-main.js');
+  await hookMain(process.argv.slice(3));
+  process.exit(0);
+}
 
 // A reader that went away (`kb classify *.pane | head -1`) is not an error worth a stack
 // trace: stop writing and exit quietly.
@@ -11,6 +18,5 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+const { main } = await import('./program.js');
+process.exitCode = await main(process.argv);

@@ -20,6 +20,8 @@ import { killCommand } from './commands/kill.js';
 import { forgetCommand } from './commands/forget.js';
 import { doctorCommand } from './commands/doctor.js';
 import { monitorCommand } from './commands/monitor.js';
+import { hookCommand } from './commands/hook.js';
+import { skillCommand } from './commands/skill.js';
 
 export function buildProgram(): Command {
   const program = new Command('kage-bunshin')
@@ -52,6 +54,8 @@ Examples:
   program.addCommand(forgetCommand());
   program.addCommand(doctorCommand());
   program.addCommand(monitorCommand());
+  program.addCommand(skillCommand());
+  program.addCommand(hookCommand());
   return program;
 }
 

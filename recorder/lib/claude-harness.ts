@@ -30,7 +30,7 @@ export interface ClaudeScenario {
   /** Fixture base name; files are `<name>[-<variant>]-<version>-<WxH>.{pane,yaml}`. */
   name: string;
   description: string;
-  /** Default: both pinned versions. */
+  /** Default: every pinned version. */
   versions?: ClaudeVersion[];
   /** Default: 120x40 and 80x24. */
   sizes?: string[];
@@ -42,7 +42,7 @@ export interface ClaudeScenario {
   onboarding?: boolean;
   /** --dangerously-skip-permissions disclaimer already accepted (default false). */
   bypassAccepted?: boolean;
-  /** Extra claude arguments. Default: `--permission-mode default` (2.1.330 otherwise starts in auto mode). */
+  /** Extra claude arguments. Default: `--permission-mode default` (2.1.330+ otherwise start in auto mode). */
   args?: (info: ScenarioInfo) => string[];
   /** Extra environment for the pane. */
   env?: Record<string, string>;
@@ -167,7 +167,7 @@ export async function runClaudeScenario(sc: ClaudeScenario, opts: RunOptions): P
       argv = ['bash', '--norc', '--noprofile', '-i'];
     } else {
       // Through the `claude` symlink, as an npm install runs it: the pane's command is then
-      // `claude` for both versions (running 2.1.197's claude.exe directly shows `claude.exe`).
+      // `claude` for every version (running 2.1.197's claude.exe directly shows `claude.exe`).
       argv = [sc.direct ? await realpath(claudeBin(version)) : path.join(binDir, 'claude'), ...args];
     }
     sessionCounter += 1;

@@ -18,6 +18,7 @@ const NEAR_MISSES: Record<string, string[]> = {
   'ctrl-c-again': ['claude-code/exited'],
   'idle-plan-mode': ['claude-code/plan-approval'],
   'ask-single': ['claude-code/worktree-exit'],
+  'exit-worktree-remove': ['claude-code/worktree-exit'],
   'mcp-server-approval': ['claude-code/workspace-trust'],
 };
 

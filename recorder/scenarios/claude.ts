@@ -68,7 +68,7 @@ const planText = [
   '3. Add a test for the new flag and update the README.',
 ].join('\n');
 
-/** 2.1.330 defers rarely used tools: they must be loaded with ToolSearch before a call. */
+/** 2.1.330 and later defer rarely used tools: they must be loaded with ToolSearch before a call. */
 const deferred = (version: string, name: string): MockTurn[] =>
   version === '2.1.197' ? [] : [{ kind: 'tool_use', name: 'ToolSearch', input: { query: `select:${name}`, max_results: 1 } }];
 
@@ -139,7 +139,7 @@ export const scenarios: ClaudeScenario[] = [
   },
   {
     name: 'webfetch-permission',
-    description: 'WebFetch tool_use (loaded through ToolSearch on 2.1.330): fetch permission dialog',
+    description: 'WebFetch tool_use (loaded through ToolSearch on 2.1.330+): fetch permission dialog',
     turns: ({ version }) => [
       ...deferred(version, 'WebFetch'),
       { kind: 'tool_use', name: 'WebFetch', input: { url: 'https://docs.example.com/api/changelog', prompt: 'List the breaking changes in the latest release' } },
@@ -562,7 +562,7 @@ export const scenarios: ClaudeScenario[] = [
     drive: async (ctx) => {
       await ctx.waitReady();
       await ctx.submit('Start the dev server and wait for it');
-      // 2.1.330 treats `sleep` as safe and runs it at once; others ask first.
+      // 2.1.330+ treat `sleep` as safe and run it at once; 2.1.197 asks first.
       const s = await ctx.waitFor((x) => /Do you want to proceed\?/.test(x) || (/sleep 20|Wait for the dev server/.test(x) && isBusy(x)), {
         what: 'the permission dialog or the running command',
       });
@@ -614,8 +614,8 @@ export const scenarios: ClaudeScenario[] = [
   },
   {
     name: 'working-background-agent',
-    description: '2.1.330 backgrounds an Agent call: the main turn ends ("Waiting for 1 background agent to finish"), the input box is free, the subagent still runs',
-    versions: ['2.1.330'],
+    description: '2.1.330+ background an Agent call: the main turn ends ("Waiting for 1 background agent to finish"), the input box is free, the subagent still runs',
+    versions: ['2.1.330', '2.1.332'],
     sizes: BIG,
     onRequest: () => {
       let mainTools = 0;
@@ -735,11 +735,11 @@ export const scenarios: ClaudeScenario[] = [
       },
     }),
   ),
-  // ---- auto mode (2.1.330 starts in it without --permission-mode) ---------------------
+  // ---- auto mode (2.1.330+ start in it without --permission-mode) --------------------
   {
     name: 'auto-mode',
-    description: '2.1.330 default auto mode: start banner (idle), the "Auto mode can\'t check actions" dialog for a risky Bash command behind the mock, then the approval it falls back to',
-    versions: ['2.1.330'],
+    description: '2.1.330+ default auto mode: start banner (idle), the "Auto mode can\'t check actions" dialog for a risky Bash command behind the mock, then the approval it falls back to',
+    versions: ['2.1.330', '2.1.332'],
     sizes: BIG,
     args: () => [],
     turns: () => [
@@ -781,8 +781,8 @@ export const scenarios: ClaudeScenario[] = [
   },
   {
     name: 'auto-mode-working',
-    description: '2.1.330 auto mode running a Bash command it allows without asking (sleep 20)',
-    versions: ['2.1.330'],
+    description: '2.1.330+ auto mode running a Bash command it allows without asking (sleep 20)',
+    versions: ['2.1.330', '2.1.332'],
     args: () => [],
     turns: () => [{ kind: 'tool_use', name: 'Bash', input: { command: 'sleep 20', description: 'Wait for the dev server to come up' } }],
     drive: async (ctx) => {
@@ -817,7 +817,7 @@ export const scenarios: ClaudeScenario[] = [
   {
     name: 'worktree-exit-ctrlc',
     description: 'Same as worktree-exit, leaving with a double Ctrl-C instead of /exit',
-    versions: ['2.1.330'],
+    versions: ['2.1.330', '2.1.332'],
     args: () => ['--worktree', 'feature-x', '--permission-mode', 'acceptEdits'],
     turns: ({ repo }) => [
       { kind: 'tool_use', name: 'Write', input: { file_path: path.join(repo, '.claude/worktrees/feature-x/NOTES.md'), content: '# Notes\n' } },
@@ -833,6 +833,22 @@ export const scenarios: ClaudeScenario[] = [
       await ctx.waitFor(/Keep worktree/, { what: 'the worktree exit dialog' });
       await ctx.waitStable(800);
       await ctx.save({ state: 'question', rule: 'claude-code/worktree-exit' });
+    },
+  },
+  {
+    name: 'exit-worktree-remove',
+    description: '--worktree session with an uncommitted file; the agent calls ExitWorktree remove + discard_changes: its approval (2.1.332 draws it as a "Remove this worktree?" card; 2.1.197 removes without asking)',
+    versions: ['2.1.330', '2.1.332'],
+    args: () => ['--worktree', 'feature-x', '--permission-mode', 'acceptEdits'],
+    turns: ({ repo, version }) => [
+      { kind: 'tool_use', name: 'Write', input: { file_path: path.join(repo, '.claude/worktrees/feature-x/NOTES.md'), content: '# Notes\n' } },
+      ...deferred(version, 'ExitWorktree'),
+      { kind: 'tool_use', name: 'ExitWorktree', input: { action: 'remove', discard_changes: true } },
+    ],
+    drive: async (ctx) => {
+      await ask(ctx, 'Throw this worktree away', /Remove this worktree\?|Do you want to|Exit(ing)? worktree/);
+      await ctx.waitStable(800);
+      await ctx.save(PERMISSION);
     },
   },
   {
@@ -899,7 +915,7 @@ export const scenarios: ClaudeScenario[] = [
     drive: async (ctx) => {
       const s = await ctx.waitFor(/No, exit/, { what: 'the trust dialog' });
       await ctx.waitStable(600);
-      // 2.1.330 preselects "No, exit"; 2.1.197 lists it second.
+      // 2.1.330+ preselect "No, exit"; 2.1.197 lists it second.
       if (/❯\s*(\d\.\s*)?No, exit/.test(s)) await ctx.keys('Enter');
       else await ctx.keys('Down', 'Enter');
       await ctx.waitDead();

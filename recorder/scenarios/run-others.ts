@@ -19,7 +19,8 @@ import { PrivateTmux } from '../lib/tmux.js';
 export type { Label, State } from '../lib/fixture.js';
 
 export interface FixtureMeta extends LibFixtureMeta {
-  agent: 'codex' | 'gemini' | 'shell';
+  /** The agent's profile name (fixtures/<agent>/). */
+  agent: string;
 }
 
 export interface Size {
@@ -153,6 +154,20 @@ export async function runScenarios(
   return { recorded, failed };
 }
 
+type Recorder = (opts: RecordOptions) => Promise<{ recorded: string[]; failed: string[] }>;
+
+/** Every agent this recorder knows, by its profile name: one line per agent. */
+export const RECORDERS: Record<string, () => Promise<Recorder>> = {
+  codex: async () => (await import('./codex.js')).recordCodex,
+  gemini: async () => (await import('./gemini.js')).recordGemini,
+  shell: async () => (await import('./shell.js')).recordShell,
+  qwen: async () => (await import('./qwen.js')).recordQwen,
+  copilot: async () => (await import('./copilot.js')).recordCopilot,
+  pi: async () => (await import('./pi.js')).recordPi,
+  cline: async () => (await import('./cline.js')).recordCline,
+  amp: async () => (await import('./amp.js')).recordAmp,
+};
+
 async function main(argv: string[]): Promise<number> {
   const agent = argv[0];
   const opts: RecordOptions = {};
@@ -169,11 +184,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (sizes.length) opts.sizes = sizes;
   let result: { recorded: string[]; failed: string[] };
-  if (agent === 'codex') result = await (await import('./codex.js')).recordCodex(opts);
-  else if (agent === 'gemini') result = await (await import('./gemini.js')).recordGemini(opts);
-  else if (agent === 'shell') result = await (await import('./shell.js')).recordShell(opts);
+  const load = agent ? RECORDERS[agent] : undefined;
+  if (load) result = await (await load())(opts);
   else {
-    console.error('usage: run-others.ts codex|gemini|shell [--only PATTERN] [--size WxH]... [--root DIR]');
+    console.error(`usage: run-others.ts ${Object.keys(RECORDERS).join('|')} [--only PATTERN] [--size WxH]... [--root DIR]`);
     return 2;
   }
   console.error(`${agent}: ${result.recorded.length} recorded, ${result.failed.length} failed ${result.failed.join(' ')}`);

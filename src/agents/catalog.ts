@@ -42,7 +42,7 @@ export interface Agent {
   exitDialogs: { match: RegExp; choose: RegExp }[];
   resume: { pattern: RegExp; program: string } | null;
   /** First-run dialogs by rule id. */
-  dialogs: ReadonlyMap<string, { accept: RegExp | null; enter: boolean }>;
+  dialogs: ReadonlyMap<string, { accept: RegExp | null; enter: boolean; keys: string[] }>;
   startExits: { match: RegExp; rule: string; state: State; hint: string; acceptByRunning: string[] | null }[];
   recordedVersions: string[];
   versionPattern: RegExp;
@@ -96,17 +96,17 @@ function compileProfile(loaded: LoadedProfile, rules: RuleSet, problems: RulePro
       problem(['input'], error.problem.message, error.problem.hint);
     }
   }
-  const dialogs = new Map<string, { accept: RegExp | null; enter: boolean }>();
+  const dialogs = new Map<string, { accept: RegExp | null; enter: boolean; keys: string[] }>();
   for (const [i, d] of (p.dialogs ?? []).entries()) {
     if (!ruleIds.has(d.rule)) {
       failed = true;
       problem(['dialogs', i, 'rule'], `dialog rule '${d.rule}' does not exist`, 'name the id of a rule that recognises the dialog (kb rules check lists problems; rules/<pack>/*.yaml hold the ids)');
     }
-    if (!d.accept && !d.enter) {
+    if (!d.accept && !d.enter && !d.keys) {
       failed = true;
-      problem(['dialogs', i], `dialog '${d.rule}' says neither how to accept it (accept: REGEX) nor enter: true`, 'add accept: with a regex for the accepting option, or enter: true');
+      problem(['dialogs', i], `dialog '${d.rule}' says neither how to accept it (accept: REGEX), nor enter: true, nor keys: [...]`, 'add accept: with a regex for the accepting option, enter: true, or keys: [KEY]');
     }
-    dialogs.set(d.rule, { accept: d.accept ? re(d.accept, ['dialogs', i, 'accept'], 'i') : null, enter: d.enter === true });
+    dialogs.set(d.rule, { accept: d.accept ? re(d.accept, ['dialogs', i, 'accept'], 'i') : null, enter: d.enter === true, keys: d.keys ?? [] });
   }
   const startExits = (p.start_exits ?? []).map((s, i) => {
     if (!ruleIds.has(s.rule)) {

@@ -16,6 +16,8 @@ export interface LaunchRequest {
   permissionMode?: string | undefined;
   /** The command line, for the custom agent. */
   command?: string | undefined;
+  /** The per-session hook settings file kb writes (profiles with evidence.hooks). */
+  settings?: string | undefined;
   cwd: string;
   env: NodeJS.ProcessEnv;
   isRoot: boolean;
@@ -31,6 +33,10 @@ export interface Launch {
   worktree: string | null;
   /** Where the agent's worktree will be (null: none, or not inside git). */
   worktreePath: string | null;
+  /** Where the agent publishes its state (evidence.session_file), filled in; null: nowhere. */
+  sessionDir: string | null;
+  /** The hook settings file the agent was pointed at; null: no hooks. */
+  settingsFile: string | null;
   /** Variables set for the agent on top of the caller's, and the ones it never gets. */
   envSet: Record<string, string>;
   envDrop: string[];
@@ -109,6 +115,13 @@ export function buildLaunch(agent: Agent, req: LaunchRequest): Launch {
       argv.push(...(pm.argv[mode] ?? pm.argv['*'] ?? []));
     }
   }
+  const evidence = agent.profile.evidence;
+  let settingsFile: string | null = null;
+  if (evidence?.hooks && req.settings) {
+    values.settings = req.settings;
+    settingsFile = req.settings;
+    argv.push(...evidence.hooks.argv);
+  }
   let worktreePath: string | null = null;
   if (agent.profile.worktree) {
     const template = agent.profile.worktree.path;
@@ -123,6 +136,8 @@ export function buildLaunch(agent: Agent, req: LaunchRequest): Launch {
     argv: fillArgv(argv, values),
     worktree: agent.profile.worktree ? req.name : null,
     worktreePath,
+    sessionDir: evidence?.session_file ? fill(evidence.session_file.dir, values) : null,
+    settingsFile,
     envSet: { ...(agent.profile.env?.set ?? {}) },
     envDrop: [...(agent.profile.env?.drop ?? [])],
     values,

@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { ExitCode, KbError } from '../errors.js';
-import { errorStatus, runMonitor, sleep } from '../monitor/loop.js';
+import { errorStatus, runMonitor } from '../monitor/loop.js';
+import { logDisagreement } from '../monitor/disagreements.js';
+import { Waker } from '../monitor/wake.js';
+import { dirname, join } from 'node:path';
 import { matcher, Observer, monitoredEntries } from '../monitor/observe.js';
 import { parseMonitorFlags, type MonitorFlags } from '../monitor/options.js';
 import { createTransport, type TransportKind } from '../monitor/transport.js';
@@ -32,6 +35,7 @@ export function monitorCommand(): Command {
     .option('--match <glob>', 'watch only sessions whose name or tmux session matches this glob')
     .option('--report-errors', 'report sessions stuck on an error (auth, quota) as intervention_needed')
     .option('--watch', 'stream one JSON line per state change, then the final status')
+    .option('--explain', 'also print a JSON line when a screen rule and the agent\'s own state disagree for longer than --settle')
     .action(async (flags: MonitorFlags, cmd: Command) => {
       let options: ReturnType<typeof parseMonitorFlags>;
       let g: ReturnType<typeof globals>;
@@ -51,6 +55,7 @@ export function monitorCommand(): Command {
       // A new ssh connection (a host not reached yet, or reconnecting) gets two intervals, 2 to 10 s.
       setSshConnectTimeout(Math.min(10_000, Math.max(2_000, 2 * options.intervalMs)));
       let observer: Observer | null = null;
+      const wakers: Waker[] = [];
       const controller = new AbortController();
       const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
       process.on('SIGINT', onSignal);
@@ -63,22 +68,38 @@ export function monitorCommand(): Command {
         const path = registryPath(resolveStateDir({ stateDir: g.stateDir }), g.sessionId);
         const stack = stackFor(cmd);
         const kind: TransportKind = process.env.KB_TMUX_TRANSPORT === 'process' ? 'process' : 'control';
+        const disagreements = join(dirname(path), 'disagreements.jsonl');
         const obs = new Observer({
           rules: stack.rules,
           agents: stack.agents,
           transport: (server) => createTransport(server, kind),
           now: Date.now,
+          settleMs: options.settleMs,
+          // For rule authors: a rule that went stale shows here (and in --watch).
+          onDisagreement: (d) => {
+            logDisagreement(disagreements, d);
+            if (options.watch || options.explain) printJson(d);
+          },
           // --watch keeps going while a host is down (its sessions `unreachable`, retried
           // with backoff); a single status reports the host as an error.
           unreachable: options.watch ? 'state' : 'error',
           retryBaseMs: options.intervalMs,
         });
         observer = obs;
+        const waker = new Waker();
+        wakers.push(waker);
         status = await runMonitor(options, {
-          readEntries: async () => monitoredEntries(await readRegistry(path), g.socket, options.match, stack.agents),
+          readEntries: async () => {
+            const entries = monitoredEntries(await readRegistry(path), g.socket, options.match, stack.agents);
+            // (KB_MONITOR_NO_WAKE=1: interval polling only, the way bench:latency compares with.)
+            if (!process.env.KB_MONITOR_NO_WAKE) {
+              waker.watch(entries.flatMap((e) => [e.evidence.sessionDir, e.evidence.eventsLog ? dirname(e.evidence.eventsLog) : null]).filter((d): d is string => d !== null));
+            }
+            return entries;
+          },
           observe: (entries) => obs.observe(entries),
           now: Date.now,
-          sleep,
+          sleep: (ms, signal) => waker.sleep(ms, signal),
           emit: (event) => printJson(event),
           signal: controller.signal,
         });
@@ -88,6 +109,7 @@ export function monitorCommand(): Command {
       const interrupted = status.status === 'timeout' ? status.interrupted : undefined;
       if (interrupted === 'EPIPE') {
         process.exitCode = ExitCode.failure;
+        for (const w of wakers) w.close();
         await observer?.close();
         return;
       }
@@ -97,6 +119,7 @@ export function monitorCommand(): Command {
       // The status is out: nothing may keep the process alive past this (a tmux client that
       // hangs on a stopped server, say).
       setTimeout(() => process.exit(), 2_000).unref();
+      for (const w of wakers) w.close();
       await observer?.close();
     });
   return withExamples(

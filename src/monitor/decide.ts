@@ -11,6 +11,7 @@
  * - A dead, vanished or stopped session is exited at once (`final`).
  * - unknown, working and (without --report-errors) error are active.
  */
+import type { Source } from '../evidence/merge.js';
 import { INTERVENTION_STATES, type Answer, type State as RuleState } from '../rules/schema.js';
 
 /**
@@ -32,6 +33,15 @@ export interface Observation {
   rule: string | null;
   /** How the screen is answered (keys, text, none). */
   answer: Answer;
+  /** What decided: the screen, the agent's own state file, its hooks. */
+  source: Source[];
+  /** The agent CLI's version, when known. */
+  version: string | null;
+  /** The tool that asks and its input, when the agent said (hooks). */
+  tool?: string;
+  detail?: string;
+  /** Observe again at this time (a dialog the agent announced is not drawn yet). */
+  recheckAt?: number;
   /** Dead, vanished or stopped: exited without settling. */
   final: boolean;
   /** The last 10 lines of the normalised screen ('' when there is none). */
@@ -69,6 +79,11 @@ export interface StateEvent {
   to: State;
   rule: string | null;
   at: string;
+  source: Source | Source[];
+  agent: string;
+  version: string | null;
+  tool?: string;
+  detail?: string;
   host?: string;
 }
 
@@ -84,6 +99,11 @@ export interface InterventionStatus {
   /** How to reply: keys (send --keys) or text (send "..."). */
   answer: Answer;
   agent: string;
+  version: string | null;
+  /** What decided: screen, agent (its state file), hook; one, or a list. */
+  source: Source | Source[];
+  tool?: string;
+  detail?: string;
   pending: string[];
   host?: string;
 }
@@ -165,6 +185,11 @@ export function decide(observations: readonly Observation[], memory: Memory, now
         to: reported,
         rule: obs.rule,
         at: new Date(now).toISOString(),
+        source: obs.source.length === 1 ? obs.source[0]! : obs.source,
+        agent: obs.agent,
+        version: obs.version,
+        ...(obs.tool ? { tool: obs.tool } : {}),
+        ...(obs.detail ? { detail: obs.detail } : {}),
         ...(obs.host ? { host: obs.host } : {}),
       });
     }
@@ -182,6 +207,7 @@ export function decide(observations: readonly Observation[], memory: Memory, now
       const at = since + options.settleMs;
       settleAt = settleAt === null ? at : Math.min(settleAt, at);
     }
+    if (obs.recheckAt !== undefined) settleAt = settleAt === null ? obs.recheckAt : Math.min(settleAt, obs.recheckAt);
   }
 
   let status: Decision['status'] = null;
@@ -198,6 +224,10 @@ export function decide(observations: readonly Observation[], memory: Memory, now
       pane_id: first.paneId,
       answer: first.answer,
       agent: first.agent,
+      version: first.version,
+      source: first.source.length === 1 ? first.source[0]! : first.source,
+      ...(first.tool ? { tool: first.tool } : {}),
+      ...(first.detail ? { detail: first.detail } : {}),
       pending: pending.map((o) => o.name),
       ...(first.host ? { host: first.host } : {}),
     };

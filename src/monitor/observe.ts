@@ -25,7 +25,10 @@ import { ControlClosedError } from '../tmux/control.js';
 import { SshError } from '../tmux/ssh.js';
 import { drivenState } from '../sessions/driving.js';
 import type { Registry } from '../sessions/registry.js';
-import { entryAgentName, entryServer } from '../sessions/target.js';
+import { entryAgentName, entryHost, entryServer } from '../sessions/target.js';
+import { readEvents, type HookEvent } from '../evidence/hooks.js';
+import { mergeEvidence, type Evidence, type Merged } from '../evidence/merge.js';
+import { findAgentState } from '../evidence/session-file.js';
 import { sessionPane, type PaneInfo } from '../tmux/panes.js';
 import { forgetUnresponsive, serverKey, type TmuxServer } from '../tmux/run.js';
 import type { Observation } from './decide.js';
@@ -43,6 +46,10 @@ export interface MonitoredEntry {
   /** kb itself is driving the session (a spawn or stop runs). */
   driven: 'starting' | 'stopping' | null;
   server: TmuxServer;
+  /** Where the agent publishes its state (profile evidence, recorded at spawn). */
+  evidence: { sessionDir: string | null; eventsLog: string | null };
+  /** The agent CLI's version recorded at spawn. */
+  version: string | null;
 }
 
 /** A --match glob, checked: a pattern picomatch cannot compile is a usage error. */
@@ -76,6 +83,14 @@ export function monitoredEntries(registry: Registry, socket: string | undefined,
       driven: drivenState(entry, now),
       // The recorded socket (null: the default server); legacy entries: the global --socket.
       server: entryServer(entry, { socket }),
+      // Evidence files are on the machine the agent runs on: a remote session has the screen only.
+      evidence: entryHost(entry)
+        ? { sessionDir: null, eventsLog: null }
+        : {
+            sessionDir: typeof entry.session_dir === 'string' && entry.session_dir ? entry.session_dir : null,
+            eventsLog: typeof entry.events_log === 'string' && entry.events_log ? entry.events_log : null,
+          },
+      version: typeof entry.agent_version === 'string' && entry.agent_version ? entry.agent_version : null,
     });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -86,7 +101,34 @@ interface CacheEntry {
   /** Whole epoch second in which the capture started. */
   startSec: number;
   capturedAt: number;
+  /** When the screen first showed this classification (state and rule). */
+  since: number;
   classification: Classification;
+  content: string;
+  /** The normalised screen, kept for sessions with evidence (content when the file decides). */
+  lines: readonly string[] | null;
+  cursorY: number;
+}
+
+/** What the observer remembers of a session's evidence between cycles. */
+interface EvidenceMemory {
+  offset: number;
+  events: HookEvent[];
+  /** The last state file seen (its status and time), to notice a change. */
+  stamp: string;
+  /** Since when screen and evidence disagree, and whether that was reported. */
+  disagreeSince: number | null;
+  reported: boolean;
+}
+
+/** A screen rule and the agent's own state that tell different things for longer than --settle. */
+export interface Disagreement {
+  event: 'disagreement';
+  name: string;
+  session: string;
+  screen: { state: string; rule: string | null };
+  evidence: string;
+  since: string;
   content: string;
 }
 
@@ -107,6 +149,10 @@ export interface ObserverOptions {
   /** Backoff before trying an unreachable host again: first wait, and the cap (default 1 s, 30 s). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** How long screen and evidence may disagree before it is reported (ms, default 1000). */
+  settleMs?: number;
+  /** Told of each disagreement once, when it outlasted settleMs. */
+  onDisagreement?: (d: Disagreement) => void;
 }
 
 /** A host that cannot be reached over ssh: the monitor's error names it and its sessions. */
@@ -144,6 +190,7 @@ export class Observer {
   private readonly serverSeen = new Set<string>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly down = new Map<string, DownHost>();
+  private readonly evidence = new Map<string, EvidenceMemory>();
 
   constructor(private readonly options: ObserverOptions) {}
 
@@ -179,9 +226,11 @@ export class Observer {
       session: entry.session,
       paneId: entry.paneId,
       agent: entry.agent,
+      version: entry.version,
       state: 'exited',
       rule: null,
       answer: 'none',
+      source: ['screen'],
       final: true,
       content: '',
       seenAt: at,
@@ -241,7 +290,17 @@ export class Observer {
       return;
     }
     this.serverSeen.add(key);
-    const byId = new Map(panes.map((p) => [p.paneId, p]));
+    let byId = new Map(panes.map((p) => [p.paneId, p]));
+    // A pane that was there last cycle and is not now: its session ended, or the whole server
+    // is going down (kill-server ends the sessions first, and may still answer meanwhile).
+    // Ask once more a moment later: a server that is gone then is an error, not "exited".
+    const vanished = group.some((e) => e.paneId && !byId.has(e.paneId) && [...this.cache.keys()].some((k) => k.startsWith(`${key}\u0001${e.paneId}\u0001`)));
+    if (vanished) {
+      await new Promise((r) => setTimeout(r, 100));
+      const again = await transport.listPanes();
+      if (again === null) throw serverGone(server, 'it stopped while being monitored');
+      byId = new Map(again.map((p) => [p.paneId, p]));
+    }
     for (const ck of this.cache.keys()) {
       const [server, paneId] = ck.split('\u0001');
       if (server === key && !byId.has(paneId!)) this.cache.delete(ck);
@@ -263,11 +322,27 @@ export class Observer {
       live.push({ entry, pane });
     }
 
+    // The agents' own state first: a change there means the screen must be read again now.
+    const evidence = new Map<MonitoredEntry, Evidence>();
+    const changed = new Set<MonitoredEntry>();
+    await Promise.all(
+      live.map(async ({ entry, pane }) => {
+        if (!entry.evidence.sessionDir && !entry.evidence.eventsLog) return;
+        const { ev, fresh } = await this.readEvidence(key, entry, pane);
+        evidence.set(entry, ev);
+        if (fresh) changed.add(entry);
+      }),
+    );
+
     const toCapture = new Set<string>();
     for (const { entry, pane } of live) {
       const cached = this.cache.get(cacheKey(key, pane.paneId, entry.classifyAs));
       const unchanged =
-        !this.options.noChangeDetection && cached !== undefined && cached.fingerprint === fingerprint(pane) && pane.windowActivity < cached.startSec;
+        !this.options.noChangeDetection &&
+        !changed.has(entry) &&
+        cached !== undefined &&
+        cached.fingerprint === fingerprint(pane) &&
+        pane.windowActivity < cached.startSec;
       if (!unchanged) toCapture.add(pane.paneId);
     }
     const startedAt = this.options.now();
@@ -276,52 +351,125 @@ export class Observer {
 
     for (const { entry, pane } of live) {
       const ck = cacheKey(key, pane.paneId, entry.classifyAs);
-      if (!toCapture.has(pane.paneId)) {
-        const cached = this.cache.get(ck)!;
-        results.set(entry, this.observation(entry, pane, cached, listedAt));
-        continue;
+      let cached = this.cache.get(ck);
+      let seenAt = listedAt;
+      if (toCapture.has(pane.paneId)) {
+        const raw = captures.get(pane.paneId);
+        if (raw === null || raw === undefined) {
+          this.cache.delete(ck);
+          results.set(entry, this.gone(entry, capturedAt));
+          continue;
+        }
+        const screen = normalize(raw);
+        const classification = classifyScreen(screen, this.options.rules, { agent: entry.classifyAs, command: pane.currentCommand, dead: false, cursorY: pane.cursorY });
+        const same = cached !== undefined && cached.classification.state === classification.state && cached.classification.rule === classification.rule;
+        cached = {
+          fingerprint: fingerprint(pane),
+          startSec: Math.floor(startedAt / 1000),
+          capturedAt,
+          since: same ? cached!.since : capturedAt,
+          classification,
+          // Only a session that needs the orchestrator shows its content: computed for those alone.
+          content:
+            classification.needs_intervention || classification.state === 'error'
+              ? interventionContent(screen.lines, classification, this.inputStart(entry.classifyAs, screen.lines, pane))
+              : '',
+          lines: evidence.has(entry) ? screen.lines : null,
+          cursorY: pane.cursorY,
+        };
+        this.cache.set(ck, cached);
+        seenAt = startedAt;
       }
-      const raw = captures.get(pane.paneId);
-      if (raw === null || raw === undefined) {
-        this.cache.delete(ck);
-        results.set(entry, this.gone(entry, capturedAt));
-        continue;
-      }
-      const screen = normalize(raw);
-      const classification = classifyScreen(screen, this.options.rules, { agent: entry.classifyAs, command: pane.currentCommand, dead: false, cursorY: pane.cursorY });
-      const cached: CacheEntry = {
-        fingerprint: fingerprint(pane),
-        startSec: Math.floor(startedAt / 1000),
-        capturedAt,
-        classification,
-        // Only a session that needs the orchestrator shows its content: computed for those alone.
-        content:
-          classification.needs_intervention || classification.state === 'error'
-            ? interventionContent(screen.lines, classification, this.inputStart(entry.classifyAs, screen.lines, pane))
-            : '',
-      };
-      this.cache.set(ck, cached);
-      results.set(entry, this.observation(entry, pane, cached, startedAt));
+      results.set(entry, this.observation(entry, pane, cached!, seenAt, evidence.get(entry), key));
     }
   }
 
-  private observation(entry: MonitoredEntry, pane: PaneInfo, cached: CacheEntry, seenAt: number): Observation {
+  /** The session's state file and new hook events; `fresh` when either changed since the last cycle. */
+  private async readEvidence(key: string, entry: MonitoredEntry, pane: PaneInfo): Promise<{ ev: Evidence; fresh: boolean }> {
+    const mk = `${key}\u0000${entry.name}`;
+    let mem = this.evidence.get(mk);
+    if (!mem) {
+      mem = { offset: 0, events: [], stamp: '', disagreeSince: null, reported: false };
+      this.evidence.set(mk, mem);
+    }
+    const state = entry.evidence.sessionDir ? await findAgentState(entry.evidence.sessionDir, pane) : null;
+    let fresh = false;
+    if (entry.evidence.eventsLog) {
+      const read = readEvents(entry.evidence.eventsLog, mem.offset);
+      mem.offset = read.offset;
+      if (read.events.length) {
+        fresh = true;
+        mem.events.push(...read.events);
+        if (mem.events.length > 50) mem.events.splice(0, mem.events.length - 50);
+      }
+    }
+    const stamp = state ? `${state.status}|${state.waitingFor ?? ''}|${state.updatedAt ?? ''}` : '';
+    if (stamp !== mem.stamp) {
+      fresh = true;
+      mem.stamp = stamp;
+    }
+    return { ev: { state, events: mem.events }, fresh };
+  }
+
+  private observation(entry: MonitoredEntry, pane: PaneInfo, cached: CacheEntry, seenAt: number, ev: Evidence | undefined, key: string): Observation {
     const c = cached.classification;
-    return {
+    const base = {
       name: entry.name,
       session: entry.session,
       paneId: pane.paneId,
       agent: entry.agent,
-      // While kb's own spawn or stop drives the session, its dialogs are not the orchestrator's.
-      state: entry.driven ?? c.state,
-      rule: c.rule,
-      answer: entry.driven ? 'none' : c.answer,
+      version: entry.version,
       final: false,
-      content: entry.driven ? '' : cached.content,
       seenAt,
       capturedAt: cached.capturedAt,
       ...(entry.server.host ? { host: entry.server.host } : {}),
     };
+    // While kb's own spawn or stop drives the session, its dialogs are not the orchestrator's.
+    if (entry.driven) return { ...base, state: entry.driven, rule: c.rule, answer: 'none', content: '', source: ['screen'] };
+    if (!ev) return { ...base, state: c.state, rule: c.rule, answer: c.answer, content: cached.content, source: ['screen'] };
+    const now = this.options.now();
+    const m = mergeEvidence(c, ev, now, cached.since);
+    this.noteDisagreement(key, entry, m, c, cached, now);
+    let content = cached.content;
+    if (m.state !== c.state && (m.state === 'permission_approval' || m.state === 'question')) {
+      // The agent says it waits, the screen rules do not see it: its last lines, as they are.
+      content = cached.lines ? interventionContent(cached.lines, { ...c, evidenceLines: [], answer: m.answer }, this.inputStart(entry.classifyAs, cached.lines, pane)) : '';
+    }
+    return {
+      ...base,
+      state: m.state,
+      rule: m.rule,
+      answer: m.answer,
+      content,
+      source: m.source,
+      ...(m.tool ? { tool: m.tool } : {}),
+      ...(m.detail ? { detail: m.detail } : {}),
+      ...(ev.state?.version ? { version: ev.state.version } : {}),
+      ...(m.recheckAt ? { recheckAt: m.recheckAt } : {}),
+    };
+  }
+
+  /** Reports a disagreement once it outlasted --settle (and again only after they agreed). */
+  private noteDisagreement(key: string, entry: MonitoredEntry, m: Merged, c: Classification, cached: CacheEntry, now: number): void {
+    const mem = this.evidence.get(`${key}\u0000${entry.name}`);
+    if (!mem) return;
+    if (!m.disagreement) {
+      mem.disagreeSince = null;
+      mem.reported = false;
+      return;
+    }
+    mem.disagreeSince ??= Math.max(cached.since, now - 1);
+    if (mem.reported || now - mem.disagreeSince < (this.options.settleMs ?? 1000)) return;
+    mem.reported = true;
+    this.options.onDisagreement?.({
+      event: 'disagreement',
+      name: entry.name,
+      session: entry.session,
+      screen: { state: c.state, rule: c.rule },
+      evidence: m.disagreement.evidence,
+      since: new Date(mem.disagreeSince).toISOString(),
+      content: cached.lines ? cached.lines.filter((l) => l.trim() !== '').slice(-8).join('\n') : '',
+    });
   }
 
   /** The first line of the agent's input field on this screen (chrome from there down), if drawn. */

@@ -14,6 +14,7 @@ export interface MonitorFlags {
   match?: string;
   reportErrors?: boolean;
   watch?: boolean;
+  explain?: boolean;
 }
 
 function seconds(flag: string, value: string, min: number, allowZero: boolean): number {
@@ -27,7 +28,7 @@ function seconds(flag: string, value: string, min: number, allowZero: boolean): 
   return Math.round(n * 1000);
 }
 
-export function parseMonitorFlags(flags: MonitorFlags): MonitorOptions & { match: string | undefined } {
+export function parseMonitorFlags(flags: MonitorFlags): MonitorOptions & { match: string | undefined; explain: boolean } {
   if (flags.until !== 'exited' && flags.until !== 'idle') {
     throw new UsageError(`invalid --until ${JSON.stringify(flags.until)}: expected exited or idle`, 'use --until exited (the default) or --until idle');
   }
@@ -42,5 +43,6 @@ export function parseMonitorFlags(flags: MonitorFlags): MonitorOptions & { match
     match: flags.match,
     reportErrors: flags.reportErrors === true,
     watch: flags.watch === true,
+    explain: flags.explain === true,
   };
 }

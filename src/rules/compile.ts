@@ -54,6 +54,8 @@ export interface CompiledRule {
   readonly answer: Answer;
   readonly file: string;
   readonly line: number | undefined;
+  /** The pack whose named pieces the rule's names resolve in. */
+  readonly pack: string;
   readonly source: Rule;
   appliesTo(facts: PaneFacts): boolean;
   /** Evidence line indices when the rule matches the screen, else null. */
@@ -408,6 +410,7 @@ export function compileRule(rule: Rule, file: string, line: number | undefined, 
     answer: rule.answer,
     file,
     line,
+    pack,
     source: rule,
     appliesTo: compileAppliesTo(rule.applies_to),
     test: (ctx) => match(ctx, region(ctx)),

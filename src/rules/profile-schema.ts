@@ -91,6 +91,7 @@ const Dialog = Type.Object(
     rule: Type.String({ minLength: 1, description: 'The id of the rule that recognises the dialog.' }),
     accept: Type.Optional(RegexString),
     enter: Type.Optional(Type.Boolean({ description: 'Accepted by Enter on the option already selected.' })),
+    keys: Type.Optional(Type.Array(KeyName, { minItems: 1, description: 'Answered by these keys (a notice that any key closes).' })),
   },
   { additionalProperties: false, description: 'A first-run dialog spawn --accept-dialogs answers: the option whose text matches `accept` is selected (cursor moved, each step checked), then Enter.' },
 );

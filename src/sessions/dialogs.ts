@@ -23,7 +23,7 @@ export function optionNear(lines: readonly string[], near: number, wanted: (text
 }
 
 /** The first-run dialog this screen shows, if the agent's profile says spawn may accept it. */
-export function firstRunDialog(agent: Agent, rule: string | null): { accept: RegExp | null; enter: boolean } | undefined {
+export function firstRunDialog(agent: Agent, rule: string | null): { accept: RegExp | null; enter: boolean; keys: string[] } | undefined {
   return rule === null ? undefined : agent.dialogs.get(rule);
 }
 
@@ -59,6 +59,10 @@ export async function moveToOption(io: PaneIO, clock: Clock, first: Observation,
 export async function acceptDialog(io: PaneIO, clock: Clock, first: Observation, agent: Agent): Promise<AcceptResult> {
   const how = firstRunDialog(agent, first.classification.rule);
   if (!how) return { ok: false, reason: `the ${agent.name} profile does not say how to accept ${first.classification.rule ?? 'this dialog'}` };
+  if (how.keys.length) {
+    for (const k of how.keys) await io.key(k);
+    return { ok: true };
+  }
   if (how.enter && !how.accept) {
     await io.key('Enter');
     return { ok: true };

@@ -49,7 +49,7 @@ export interface DeliverOptions {
   /** How many times the submit keys are sent at most (default 3). */
   submitAttempts?: number;
   /** Extra evidence of delivery the agent publishes (hooks, its state file), checked while waiting. */
-  evidence?: (since: number) => Promise<boolean>;
+  evidence?: (since: number, pane: Observation['pane']) => Promise<boolean>;
   /**
    * A first-run dialog (the profile's `dialogs:`) came up after the submit: it is not the
    * agent taking the message (Codex asks to trust the folder on the first submit). Return
@@ -60,7 +60,7 @@ export interface DeliverOptions {
 
 /** The text without any whitespace or box borders: wrapping and margins do not matter. */
 export function squash(text: string): string {
-  return text.replace(/[\s│┃|]+/g, '');
+  return text.replace(/[\s│┃|\u200b-\u200d\ufeff]+/g, '');
 }
 
 /** A recognisable piece of the message: the start of its first non-blank line, squashed. */
@@ -228,7 +228,7 @@ async function deliverOnce(io: PaneIO, agent: Agent, clock: Clock, text: string,
       if (isFirstRun(agent, obs)) throw new FirstRunDialogSeen(obs);
       if (cls.state === 'working' && !wasWorking) return { proof: 'working', submits: submit, retyped };
       if (cls.needs_intervention && cls.rule !== hadDialog) return { proof: 'dialog', submits: submit, retyped };
-      if (options.evidence && (await options.evidence(started))) return { proof: 'evidence', submits: submit, retyped };
+      if (options.evidence && (await options.evidence(started, obs.pane))) return { proof: 'evidence', submits: submit, retyped };
       const now = probe(agent, obs, head);
       if (!now.hasText) {
         const echoed = count(squash((await io.history(300)).join('\n')), head) - count(now.input ?? '', head);

@@ -17,6 +17,7 @@ import type { TmuxServer } from '../tmux/run.js';
 import { hasSession, killSession, newSession, respawnPane } from '../tmux/session.js';
 import { loginArgv, parseDestination } from '../tmux/ssh.js';
 import { agentVersion, agentVersionOn } from './agent-version.js';
+import { deliveryEvidence, evidencePaths, prepareEvidence } from './evidence.js';
 import type { SessionContext } from './context.js';
 import { acceptDialog, firstRunDialog } from './dialogs.js';
 import { drivingMark, drivenState } from './driving.js';
@@ -141,6 +142,9 @@ async function reserve(ctx: SessionContext, target: TmuxServer, cwd: string, opt
         ...(launch.values.command !== undefined ? { command: launch.values.command } : {}),
         cwd,
         worktree_path: launch.worktreePath,
+        // The agent's state file is on the machine it runs on: read only for local sessions.
+        ...(launch.sessionDir && !target.host ? { session_dir: launch.sessionDir } : {}),
+        ...(launch.settingsFile ? { events_log: evidencePaths(ctx, name).eventsLog } : {}),
         resume_id: null,
         stopped_at: null,
         driving: drivingMark('spawn', ctx.clock.now()),
@@ -297,7 +301,19 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
     if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UsageError(`invalid --cwd ${JSON.stringify(options.cwd)}: no such directory`, 'pass an existing directory');
   }
   const launchFor = (name: string): Launch =>
-    buildLaunch(agent, { name, model: options.model, maxBudget: options.maxBudget, permissionMode: options.permissionMode, command, cwd, env: launchEnv, isRoot, gitRoot });
+    buildLaunch(agent, {
+      name,
+      model: options.model,
+      maxBudget: options.maxBudget,
+      permissionMode: options.permissionMode,
+      command,
+      cwd,
+      env: launchEnv,
+      isRoot,
+      gitRoot,
+      // Hooks run `kb hook` and write to this machine's state directory: not on another host.
+      settings: host ? undefined : evidencePaths(ctx, name).settingsFile,
+    });
   try {
     launchFor('x'); // validates the flags before the registry is touched
   } catch (error) {
@@ -310,6 +326,7 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
   const { entry, launch } = await reserve(ctx, target, cwd, options, launchFor);
   const started = ctx.clock.now();
   const version = host ? agentVersionOn(host, agent, launchEnv) : agentVersion(agent, launchEnv);
+  await prepareEvidence(launch, evidencePaths(ctx, entry.name));
   let paneId: string;
   try {
     // A placeholder first: the session's environment is filled before the agent starts.
@@ -407,8 +424,10 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
       let error: KbError | undefined;
       if (options.prompt) {
         try {
+          const evidence = deliveryEvidence(entry, options.prompt);
           delivery = await deliverText(io, agent, ctx.clock, options.prompt, {
             name: entry.name,
+            ...(evidence ? { evidence } : {}),
             ...(options.acceptDialogs
               ? {
                   onFirstRunDialog: async (obs: Observation) => {

@@ -1,6 +1,9 @@
 /** The status object of `status` and `list --json`. */
+import { mergeEvidence, type Source } from '../evidence/merge.js';
+import { INTERVENTION_STATES } from '../rules/schema.js';
 import { SshError } from '../tmux/ssh.js';
 import type { SessionContext } from './context.js';
+import { readEntryEvidence } from './evidence.js';
 import { drivenState } from './driving.js';
 import type { RegistryEntry } from './registry.js';
 import { entryAgent, entryAgentName, entryPane, entryServer, entrySession, paneIO } from './target.js';
@@ -28,6 +31,11 @@ export interface SessionStatus {
   needs_intervention: boolean;
   /** How to answer it: keys or text (none otherwise). */
   answer: string;
+  /** What decided the state: the screen, the agent's own state file, its hooks. */
+  source: Source | Source[];
+  /** The tool that asks and its input, when the agent said (hooks). */
+  tool?: string;
+  detail?: string;
   /** Something the caller should know (an agent with no loaded profile). */
   warning?: string;
   /** The ssh destination of a session on another machine. */
@@ -70,12 +78,27 @@ export async function sessionStatus(ctx: SessionContext, entry: RegistryEntry): 
   let alive = false;
   // Without its profile the screen is read with the generic rules, and the status says so.
   const classifier = agent ?? ctx.stack().agents.get('custom');
+  let source: Source[] = ['screen'];
+  let tool: string | undefined;
+  let detail: string | undefined;
+  let version = str(entry.agent_version);
   if (pane && session !== null) {
     const obs = await paneIO(ctx, { entry, server, session, pane }, classifier).observe();
-    state = obs.classification.state;
-    rule = obs.classification.rule;
-    needs = obs.classification.needs_intervention;
-    answer = obs.classification.answer;
+    let c = obs.classification;
+    const evidence = obs.pane && !obs.pane.dead ? await readEntryEvidence(entry, obs.pane) : null;
+    if (evidence) {
+      // As the monitor does: the agent's own state decides whether it waits, the screen what.
+      const m = mergeEvidence(c, evidence, ctx.clock.now(), obs.at);
+      c = { ...c, state: m.state, rule: m.rule, answer: m.answer, needs_intervention: INTERVENTION_STATES.has(m.state) };
+      source = m.source;
+      tool = m.tool;
+      detail = m.detail;
+      version = evidence.state?.version ?? version;
+    }
+    state = c.state;
+    rule = c.rule;
+    needs = c.needs_intervention;
+    answer = c.answer;
     alive = !!obs.pane && !obs.pane.dead && state !== 'exited';
     if (obs.pane?.dead) {
       state = 'exited';
@@ -99,7 +122,7 @@ export async function sessionStatus(ctx: SessionContext, entry: RegistryEntry): 
     pane_id: pane?.paneId ?? str(entry.pane_id),
     model: str(entry.model),
     agent: agentName,
-    agent_version: str(entry.agent_version),
+    agent_version: version,
     spawned_at: str(entry.spawned_at),
     age: formatAge(age),
     age_seconds: age,
@@ -108,6 +131,9 @@ export async function sessionStatus(ctx: SessionContext, entry: RegistryEntry): 
     resume_id: str(entry.resume_id),
     needs_intervention: needs,
     answer: needs ? answer : 'none',
+    source: source.length === 1 ? source[0]! : source,
+    ...(tool ? { tool } : {}),
+    ...(detail ? { detail } : {}),
     ...(agent ? {} : { warning: `no loaded profile for agent "${agentName}": classified with the generic rules (pass the --rules directory that defines it)` }),
     ...(server.host ? { host: server.host } : {}),
   };
@@ -143,6 +169,7 @@ export async function sessionStatusOrUnreachable(ctx: SessionContext, entry: Reg
       resume_id: str(entry.resume_id),
       needs_intervention: false,
       answer: 'none',
+      source: 'screen',
       host,
       error: error.message,
     };

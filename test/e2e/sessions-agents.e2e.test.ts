@@ -75,6 +75,9 @@ async function talksToMock(agent: 'codex' | 'gemini', name: string): Promise<voi
       await until('the message at the mock', async () => JSON.stringify(requests()).includes(message));
     });
     expect(stop.forced).toBe(false);
+    // The resume command is clean text: the program's own words, no box drawing or padding.
+    expect(String(stop.resume_id)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(String(stop.resume_command)).toMatch(new RegExp(`^${agent} (resume|--resume) ${String(stop.resume_id)}$`));
   });
 }
 

@@ -22,8 +22,10 @@ it('claude 2.1.330: the AskUserQuestion picker is detected and answered with sen
   const home = await makeClaudeHome({ trustDirs: [sb.repo] });
   const env = { ...home.env, ANTHROPIC_BASE_URL: mock.url, KB_CLAUDE_BIN: claudeBin('2.1.330') };
   try {
-    const spawned = await sb.kb(['spawn', '--name', 'q1', '--permission-mode', 'default', '--size', '120x40', 'add tests'], env);
+    const spawned = await sb.kb(['spawn', '--name', 'q1', '--permission-mode', 'default', '--size', '120x40', 'add tests for the parser'], env);
     expect(spawned.exitCode, spawned.stderr).toBe(0);
+    expect(JSON.parse(spawned.stdout)).toMatchObject({ prompt_sent: true });
+    await until('the prompt at the mock', async () => JSON.stringify(mock.requests).includes('add tests for the parser'));
 
     const picker = await until('the AskUserQuestion picker', async () => {
       const s = await sb.json(['status', '--name', 'q1'], env);

@@ -4,18 +4,20 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeBin, makeClaudeHome } from '../support/claude-home.js';
+import { claudeBin, makeClaudeHome, type ClaudeVersion } from '../support/claude-home.js';
 import { startMockAnthropic, type MockTurn } from '../support/mock-anthropic.js';
 import { makeSandbox, until } from '../sessions/support.js';
 
-async function scenario(version: '2.1.330' | '2.1.197', turns: MockTurn[], waitFor: string) {
+async function scenario(version: ClaudeVersion, turns: MockTurn[], waitFor: string) {
   const sb = await makeSandbox();
   const mock = await startMockAnthropic({ turns });
   const home = await makeClaudeHome({ trustDirs: [sb.repo] });
   const env = { ...home.env, ANTHROPIC_BASE_URL: mock.url, KB_CLAUDE_BIN: claudeBin(version) };
   try {
-    const r = await sb.kb(['spawn', '--name', 's1', '--permission-mode', 'default', '--size', '120x40', 'go'], env);
+    const r = await sb.kb(['spawn', '--name', 's1', '--permission-mode', 'default', '--size', '120x40', 'go ahead with the work'], env);
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ prompt_sent: true });
+    await until('the prompt at the mock', async () => JSON.stringify(mock.requests).includes('go ahead with the work'));
     await until(waitFor, async () => JSON.parse((await sb.kb(['status', '--name', 's1'], env)).stdout).state === waitFor);
     const t0 = Date.now();
     const stopped = await sb.kb(['stop', '--name', 's1', '--timeout', '25'], env);
@@ -35,11 +37,12 @@ async function scenario(version: '2.1.330' | '2.1.197', turns: MockTurn[], waitF
   }
 }
 
-for (const version of ['2.1.330', '2.1.197'] as const) {
+for (const version of ['2.1.332', '2.1.330', '2.1.197'] as const) {
   describe(`claude ${version} stop`, () => {
     it('while it streams a long answer', async () => {
       const long = Array.from({ length: 200 }, (_, i) => `word${i}`).join(' ');
-      await scenario(version, [{ kind: 'text', text: long, chunkDelayMs: 400 }], 'working');
+      // 8 chunks 1.5 s apart: it streams for about 12 s, long enough to be seen working.
+      await scenario(version, [{ kind: 'text', text: long, chunkDelayMs: 1500 }], 'working');
     }, 120_000);
 
     it('while a permission dialog is up (cancelled, not answered)', async () => {

@@ -11,6 +11,10 @@ function obs(name: string, state: State, at: number, extra: Partial<Observation>
     paneId: `%${name.length}`,
     state,
     rule: `r/${state}`,
+    agent: 'shell',
+    answer: state === 'question' ? 'text' : state === 'permission_approval' ? 'keys' : 'none',
+    source: ['screen'],
+    version: null,
     final: false,
     content: `screen of ${name}`,
     seenAt: at,
@@ -43,8 +47,30 @@ describe('decide', () => {
       state: 'question',
       rule: 'r/question',
       pane_id: '%1',
+      answer: 'text',
+      agent: 'shell',
+      version: null,
+      source: 'screen',
       pending: ['b', 'c'],
     });
+  });
+
+  it('says what decided and what the agent said: source, tool and detail, in statuses and watch events', () => {
+    const asked = obs('a', 'permission_approval', 0, { source: ['agent', 'screen', 'hook'], tool: 'Bash', detail: 'rm -rf build', version: '2.1.330' });
+    const [d] = cycles([{ at: 0, obs: [asked] }]);
+    expect(d!.status).toMatchObject({ source: ['agent', 'screen', 'hook'], tool: 'Bash', detail: 'rm -rf build', version: '2.1.330', answer: 'keys' });
+    expect(d!.events[0]).toMatchObject({ event: 'state', to: 'permission_approval', source: ['agent', 'screen', 'hook'], tool: 'Bash', agent: 'shell', version: '2.1.330' });
+  });
+
+  it('a session the agent announced as waiting is observed again at recheckAt, not at the next tick', () => {
+    const [d] = cycles([{ at: 0, obs: [obs('a', 'working', 0, { recheckAt: 100 })] }]);
+    expect(d!.settleAt).toBe(100);
+  });
+
+  it('starting and stopping (kb drives the session) never need the orchestrator and keep the run going', () => {
+    const [d] = cycles([{ at: 0, obs: [obs('a', 'stopping', 0), obs('b', 'starting', 0)] }]);
+    expect(d!.status).toBeNull();
+    expect(d!.active).toEqual(['a', 'b']);
   });
 
   it('treats error as active unless --report-errors', () => {

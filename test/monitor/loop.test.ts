@@ -8,7 +8,7 @@ import type { State } from '../../src/rules/schema.js';
 const base: MonitorOptions = { intervalMs: 5000, timeoutMs: 60_000, until: 'exited', settleMs: 1000, reportErrors: false, watch: false };
 
 function entry(name: string): MonitoredEntry {
-  return { name, session: name, paneId: '%1', agent: 'shell', stopped: false, server: {} };
+  return { name, session: name, paneId: '%1', agent: 'shell', classifyAs: 'shell', stopped: false, driven: null, server: {}, evidence: { sessionDir: null, eventsLog: null }, version: null };
 }
 
 /** A fleet whose screens follow a script: state of each session as a function of elapsed ms. */
@@ -23,7 +23,7 @@ function fleet(script: Record<string, (t: number) => State>, extra: Partial<Moni
       cycles.push(t);
       return entries.map<Observation>((e) => {
         const state = script[e.name]!(t);
-        return { name: e.name, session: e.session, paneId: '%1', state, rule: `r/${state}`, final: false, content: `${e.name}@${t}`, seenAt: Date.now(), capturedAt: Date.now() };
+        return { name: e.name, session: e.session, paneId: '%1', agent: 'shell', state, rule: `r/${state}`, answer: 'none', source: ['screen'], version: null, final: false, content: `${e.name}@${t}`, seenAt: Date.now(), capturedAt: Date.now() };
       });
     },
     now: () => Date.now(),

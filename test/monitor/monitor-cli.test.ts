@@ -222,7 +222,7 @@ describe('monitor against real tmux', () => {
     await new Promise((r) => setTimeout(r, 1200));
     await server.tmux('kill-server');
     const r = await run;
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
     expect(one(r.stdout)).toMatchObject({ status: 'error', message: expect.stringMatching(/tmux server on socket .* is gone/) });
   });
 

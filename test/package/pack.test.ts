@@ -23,7 +23,7 @@ beforeAll(async () => {
   // must not rewrite the dist/ the other tests run while it builds.
   const src = join(work, 'src-copy');
   await mkdir(src);
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'src', 'rules']) await cp(join(root, f), join(src, f), { recursive: true });
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'src', 'rules', 'skill']) await cp(join(root, f), join(src, f), { recursive: true });
   await symlink(join(root, 'node_modules'), join(src, 'node_modules'));
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: src, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const tarball = join(work, packed[0]!.filename);
@@ -56,6 +56,17 @@ describe('the installed package', () => {
     const check = await run(['rules', 'check']);
     expect(check.exitCode, check.stderr).toBe(0);
     expect(check.stdout).toMatch(/^ok: \d+ rules and \d+ agent profiles/);
+  });
+
+  it('skill install writes the skill from the templates the package ships', async () => {
+    expect((globalThis as { packedFiles?: string[] }).packedFiles).toContain('skill/SKILL.md');
+    const project = join(work, 'project');
+    await mkdir(project);
+    const r = await run(['skill', 'install', '--dir', project]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const files = (JSON.parse(r.stdout) as { files: string[] }).files;
+    expect(files.some((f) => f.endsWith('/SKILL.md'))).toBe(true);
+    expect(files.some((f) => f.endsWith('/references/commands.md'))).toBe(true);
   });
 
   it('rules test says plainly that no fixtures ship, and tests the directories given', async () => {

@@ -29,7 +29,9 @@ export async function claudeFlow(version: ClaudeVersion, log: (line: string) => 
     expect(spawned.exitCode).toBe(0);
     const out = JSON.parse(spawned.stdout) as Record<string, unknown>;
     const worktree = join(sandbox.repo, '.claude', 'worktrees', 'w1');
-    expect(out).toMatchObject({ name: 'w1', tmux_session: 'w1', worktree, state: 'idle' });
+    expect(out).toMatchObject({ name: 'w1', tmux_session: 'w1', worktree, state: 'idle', prompt_sent: true });
+    // "sent" is checked where it counts: the prompt reached the model.
+    await until('the prompt at the mock', async () => JSON.stringify(mock.requests).includes('please write the file'));
     expect(String(out.pane_id)).toMatch(/^%\d+$/);
 
     // The mock answers with a Bash tool call: the permission dialog must show.

@@ -93,6 +93,10 @@ describe('screen helpers, from the profiles', () => {
     // Claude Code 2.1.197 after leaving a kept worktree:
     const exit197 = 'Resume this session with:\nclaude --worktree w1 --resume e98fd58f-5229-4bd3-a814-ecbd702bf58a\n';
     expect(findResumeCommand(claude, exit197, 'e98fd58f-5229-4bd3-a814-ecbd702bf58a')).toBe('claude --worktree w1 --resume e98fd58f-5229-4bd3-a814-ecbd702bf58a');
+    // 2.1.330 puts its flags first:
+    const exit330 = 'Resume this session with:\nclaude --permission-mode default --worktree "w1" --resume 3f1c9ab0-1b2c-4d5e-8f90-a1b2c3d4e5f6\n';
+    expect(findResumeId(claude, exit330)).toBe('3f1c9ab0-1b2c-4d5e-8f90-a1b2c3d4e5f6');
+    expect(findResumeCommand(claude, exit330, '3f1c9ab0-1b2c-4d5e-8f90-a1b2c3d4e5f6')).toBe('claude --permission-mode default --worktree "w1" --resume 3f1c9ab0-1b2c-4d5e-8f90-a1b2c3d4e5f6');
     // Gemini CLI 0.61 prints it inside a box, padded to the border:
     const gemini = `│ To resume this session: gemini --resume 08195fba-058c-4e03-9ea1-9f70001884d8${' '.repeat(40)}│`;
     const id = findResumeId(agent('gemini'), gemini)!;

@@ -89,7 +89,7 @@ describe('spawn', () => {
       [['spawn', '--name', 'x', '--size', '10x2', 'p'], /invalid --size "10x2"/],
       [['spawn', '--name', 'x', '--permission-mode', 'yolo', 'p'], /invalid --permission-mode "yolo"/],
       [['spawn', '--name', 'x', '--agent', 'shell', '--max-budget', '1'], /--max-budget is not supported by --agent shell/],
-      [['spawn', '--name', 'x', '--agent', 'claud', 'p'], /unknown agent "claud".*\n.*known agents: claude, codex, gemini/],
+      [["spawn", "--name", "x", "--agent", "claud", "p"], /unknown agent "claud".*\n.*known agents: .*\bclaude\b.*\bcodex\b.*\bgemini\b/],
       [['spawn', '--name', 'x', '--agent', 'shell', '--command', 'cat'], /--command goes with no --agent/],
       [['spawn'], /needs --name or a prompt/],
       [['--session-id', 'a/b', 'list'], /invalid --session-id "a\/b"/],
