@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pasteText, sendLiteral } from '../../src/tmux/keys.js';
+import { killSession, newSession } from '../../src/tmux/session.js';
 import { startSshd, type PrivateSshd } from '../support/sshd.js';
 import { makeSandbox, until, type Sandbox } from './support.js';
 
@@ -21,6 +23,10 @@ beforeAll(async () => {
   sb = await makeSandbox({ git: false });
   home = join(sb.repo, '..');
   env = { ...sshd.env };
+  // A session that keeps the "remote" server up between the tests (a server exits with its
+  // last session, and one started again locally would have this process's environment).
+  const keeper = await sshd.ssh(sshd.host, `tmux -L ${sb.socket} new-session -d -s keeper sleep 3600`);
+  expect(keeper.code, keeper.stderr).toBe(0);
 }, 60_000);
 
 afterAll(async () => {
@@ -97,6 +103,7 @@ describe('spawn --host', () => {
     const s = await sb.kb(['send', '--name', 'rsh', 'echo "via-ssh-$((6*7))"'], env);
     expect(s.exitCode, s.stderr).toBe(0);
     await until('the echo', async () => (await sb.kb(['read', '--name', 'rsh', '--lines', '20'], env)).stdout.includes('via-ssh-42'));
+
     const status = JSON.parse((await sb.kb(['status', '--name', 'rsh'], env)).stdout);
     expect(status).toMatchObject({ name: 'rsh', alive: true, host: sshd.host, tmux_session: 'rsh' });
     const table = (await sb.kb(['list'], env)).stdout;
@@ -153,6 +160,23 @@ describe('spawn --host', () => {
     expect(unset.exitCode).toBe(2);
     expect(unset.stderr).toMatch(/--env KB_NOT_SET_ANYWHERE: KB_NOT_SET_ANYWHERE is not set/);
     expect(registry().x).toBeUndefined();
+  });
+});
+
+describe('text through ssh', () => {
+  it('a multi-line paste (load-buffer on stdin) and literal keys arrive byte for byte', async () => {
+    Object.assign(process.env, sshd.env);
+    const server = { socket: sb.socket, host: sshd.host };
+    const pane = await newSession(server, { name: 'typed', width: 120, height: 40, command: ['sh', '-c', `stty raw -echo; exec cat > ${join(sb.repo, 'typed.txt')}`] });
+    try {
+      const lines = Array.from({ length: 200 }, (_, i) => `${i} it's "q" $HOME \\ #{pane_id} Enter; -x 日本`);
+      await pasteText(server, pane, lines.join('\n'));
+      await sendLiteral(server, pane, "|tail; it's $x \\;");
+      await until('everything at cat', async () => readFile(join(sb.repo, 'typed.txt')).endsWith("|tail; it's $x \\;"));
+      expect(readFile(join(sb.repo, 'typed.txt'))).toBe(`${lines.join('\r')}|tail; it's $x \\;`);
+    } finally {
+      await killSession(server, 'typed');
+    }
   });
 });
 
