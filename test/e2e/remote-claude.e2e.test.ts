@@ -60,7 +60,8 @@ it('spawns a shell and Claude Code on the host; monitor reports the permission d
   const m = await sb.kb(['monitor', '--interval', '1', '--timeout', '90'], env, 120_000);
   expect(m.exitCode, m.stderr).toBe(0);
   const [status] = jsonLines(m.stdout);
-  expect(status).toMatchObject({ status: 'intervention_needed', name: 'rc', type: 'permission_approval', rule: 'claude-code/tool-permission', host: sshd.host, pending: ['rc'] });
+  // The agent's own state file and hooks are on its host: the screen alone decides.
+  expect(status).toMatchObject({ status: 'intervention_needed', name: 'rc', type: 'permission_approval', rule: 'claude-code/tool-permission', host: sshd.host, pending: ['rc'], source: 'screen' });
   expect(status!.content).toMatch(/Do you want to proceed\?/);
 
   // Approve over ssh; the tool runs there, in the worktree.
@@ -73,6 +74,7 @@ it('spawns a shell and Claude Code on the host; monitor reports the permission d
   expect(stopped.exitCode, stopped.stderr).toBe(0);
   const result = JSON.parse(stopped.stdout) as Record<string, unknown>;
   expect(result).toMatchObject({ status: 'stopped', name: 'rc', forced: false, worktree, host: sshd.host });
+  expect(String(result.resume_id)).toMatch(/^[0-9a-f-]{36}$/);
   expect(existsSync(join(worktree, 'remote-file.txt'))).toBe(true);
   expect(() => sb.tmux('has-session', '-t', '=rc')).toThrow();
 }, 240_000);
