@@ -174,7 +174,7 @@ function entriesFor(remote, sshd) {
   sockets.forEach((socket, s) => {
     const server = remote ? { socket, host: sshd.hosts[s] } : { socket };
     for (const p of parsePaneList(tmux(socket, ...listPanesArgs()).split('\n'))) {
-      out.push({ name: `${s + 1}-${p.sessionName}`, session: p.sessionName, paneId: p.paneId, agent: 'shell', classifyAs: 'shell', stopped: false, driven: null, server });
+      out.push({ name: `${s + 1}-${p.sessionName}`, session: p.sessionName, paneId: p.paneId, agent: 'shell', classifyAs: 'shell', stopped: false, driven: null, server, evidence: { sessionDir: null, eventsLog: null }, version: null });
     }
   });
   return out;
