@@ -235,6 +235,12 @@ describe('doctor --host', () => {
     expect(r.stdout).toMatch(/all checks passed/);
   });
 
+  it('tmux missing there FAILs with the fix (install it, or KB_REMOTE_TMUX)', async () => {
+    const r = await sb.kb(['doctor', '--host', sshd.host], { ...env, KB_REMOTE_TMUX: '/nonexistent/tmux' });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`^FAIL\\s+tmux\\s+tmux is not installed on host "${sshd.host}".*; fix: install tmux 3\\.2 or later there, or name its path with KB_REMOTE_TMUX`, 'm'));
+  });
+
   it('a host that refuses FAILs the ssh check, naming the fix; exit 1', async () => {
     const r = await sb.kb(['doctor', '--host', sshd.refusing], env);
     expect(r.exitCode).toBe(1);
