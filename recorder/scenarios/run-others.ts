@@ -166,6 +166,8 @@ export const RECORDERS: Record<string, () => Promise<Recorder>> = {
   pi: async () => (await import('./pi.js')).recordPi,
   cline: async () => (await import('./cline.js')).recordCline,
   amp: async () => (await import('./amp.js')).recordAmp,
+  opencode: async () => (await import('./opencode.js')).recordOpencode,
+  kilo: async () => (await import('./kilo.js')).recordKilo,
 };
 
 async function main(argv: string[]): Promise<number> {

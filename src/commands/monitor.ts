@@ -4,6 +4,7 @@ import { errorStatus, runMonitor } from '../monitor/loop.js';
 import { logDisagreement } from '../monitor/disagreements.js';
 import { Waker } from '../monitor/wake.js';
 import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { matcher, Observer, monitoredEntries } from '../monitor/observe.js';
 import { parseMonitorFlags, type MonitorFlags } from '../monitor/options.js';
 import { createTransport, type TransportKind } from '../monitor/transport.js';
@@ -56,6 +57,7 @@ export function monitorCommand(): Command {
       setSshConnectTimeout(Math.min(10_000, Math.max(2_000, 2 * options.intervalMs)));
       let observer: Observer | null = null;
       const wakers: Waker[] = [];
+      const cycles: Array<{ at: number; ms: number }> = [];
       const controller = new AbortController();
       const onSignal = (name: NodeJS.Signals): void => controller.abort(name);
       process.on('SIGINT', onSignal);
@@ -100,12 +102,15 @@ export function monitorCommand(): Command {
           observe: (entries) => obs.observe(entries),
           now: Date.now,
           sleep: (ms, signal) => waker.sleep(ms, signal),
+          // (KB_MONITOR_STATS=FILE: each cycle's start and wall time, written at the end, for benchmarks.)
+          ...(process.env.KB_MONITOR_STATS ? { onCycle: (at: number, ms: number) => void cycles.push({ at, ms }) } : {}),
           emit: (event) => printJson(event),
           signal: controller.signal,
         });
       } catch (error) {
         status = errorStatus(error);
       }
+      if (process.env.KB_MONITOR_STATS) writeFileSync(process.env.KB_MONITOR_STATS, JSON.stringify({ cycles }));
       const interrupted = status.status === 'timeout' ? status.interrupted : undefined;
       if (interrupted === 'EPIPE') {
         process.exitCode = ExitCode.failure;

@@ -28,6 +28,8 @@ export interface MonitorDeps {
   emit?(event: StateEvent): void;
   /** Aborted (reason: the signal's name) on SIGINT/SIGTERM. */
   signal?: AbortSignal;
+  /** Told of each cycle: when it began and how long it took (ms), for the benchmark. */
+  onCycle?(at: number, ms: number): void;
 }
 
 export function errorStatus(error: unknown): MonitorStatus {
@@ -89,6 +91,7 @@ export async function runMonitor(options: MonitorOptions, deps: MonitorDeps): Pr
   try {
     for (;;) {
       if (signal.aborted) return timeoutStatus(last, interrupted());
+      const cycleStart = deps.now();
       const entries = await deps.readEntries();
       if (entries.length === 0) return { status: 'all_complete', sessions: 0 };
       // A signal ends the run even while a cycle waits on tmux (its deadline still applies).
@@ -97,6 +100,7 @@ export async function runMonitor(options: MonitorOptions, deps: MonitorDeps): Pr
       const now = deps.now();
       last = decide(observations, memory, now, options);
       memory = last.memory;
+      deps.onCycle?.(cycleStart, deps.now() - cycleStart);
       if (options.watch && deps.emit) for (const event of last.events) deps.emit(event);
       if (last.status && (!options.watch || last.status.status === 'all_complete')) return last.status;
       if (now >= deadline) return timeoutStatus(last);
