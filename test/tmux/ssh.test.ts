@@ -1,9 +1,11 @@
 // The ssh layer's pure parts: destinations (a leading "-" can never become an ssh option),
 // quoting for the remote login shell (checked by real shells), the argv of a remote call.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { parseDestination, remoteCommand, shellQuote, sshArgv, sshFailure } from '../../src/tmux/ssh.js';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ensureControlDir, parseDestination, remoteCommand, shellQuote, sshArgv, sshFailure } from '../../src/tmux/ssh.js';
 import { tmuxInvocation } from '../../src/tmux/run.js';
 
 describe('parseDestination', () => {
@@ -50,24 +52,28 @@ describe('shellQuote', () => {
   });
 });
 
+// The control directory the argv names (created 0700 when the argv is built): a temporary one.
+const CM = path.join(mkdtempSync(path.join(os.tmpdir(), 'kb-ssh-argv-')), 'cm');
+afterAll(() => rmSync(path.dirname(CM), { recursive: true, force: true }));
+
 describe('the argv of a remote call', () => {
   it('options, then --, the destination and one command string; port from the destination', () => {
-    const argv = sshArgv('dev@box:2200', ['tmux', 'list-sessions'], { KB_SSH_CONTROL_DIR: '/tmp/kb-ssh-test-argv' });
+    const argv = sshArgv('dev@box:2200', ['tmux', 'list-sessions'], { KB_SSH_CONTROL_DIR: CM });
     const dd = argv.indexOf('--');
     expect(argv.slice(dd)).toEqual(['--', 'dev@box', 'tmux list-sessions']);
     const opts = argv.slice(0, dd);
-    for (const o of ['BatchMode=yes', 'ControlMaster=auto', 'ControlPath=/tmp/kb-ssh-test-argv/%C', 'ControlPersist=60']) expect(opts).toContain(o);
+    for (const o of ['BatchMode=yes', 'ControlMaster=auto', `ControlPath=${CM}/%C`, 'ControlPersist=60']) expect(opts).toContain(o);
     expect(opts.join(' ')).toMatch(/-p 2200/);
     expect(opts).not.toContain('-F');
-    expect(sshArgv('box', ['true'], { KB_SSH_CONFIG: '/x/cfg', KB_SSH_CONTROL_DIR: '/tmp/kb-ssh-test-argv' }).slice(0, 2)).toEqual(['-F', '/x/cfg']);
+    expect(sshArgv('box', ['true'], { KB_SSH_CONFIG: '/x/cfg', KB_SSH_CONTROL_DIR: CM }).slice(0, 2)).toEqual(['-F', '/x/cfg']);
   });
 
   it('tmux runs there through exec, with -u and the socket; locally it is plain tmux', () => {
-    const remote = tmuxInvocation({ host: 'box', socket: 'fleet' }, ['list-panes', '-a', '-F', '#{pane_id}\t#{session_name}'], { KB_SSH_CONTROL_DIR: '/tmp/kb-ssh-test-argv' });
+    const remote = tmuxInvocation({ host: 'box', socket: 'fleet' }, ['list-panes', '-a', '-F', '#{pane_id}\t#{session_name}'], { KB_SSH_CONTROL_DIR: CM });
     expect(remote.file).toBe('ssh');
     expect(remote.args.at(-1)).toBe("exec tmux -u -L fleet list-panes -a -F '#{pane_id}\t#{session_name}'");
     expect(tmuxInvocation({ socket: 'fleet' }, ['list-sessions'], {})).toMatchObject({ file: 'tmux', args: ['-L', 'fleet', 'list-sessions'] });
-    expect(tmuxInvocation({ host: 'box' }, ['-V'], { KB_REMOTE_TMUX: '/opt/homebrew/bin/tmux', KB_SSH_CONTROL_DIR: '/tmp/kb-ssh-test-argv' }).args.at(-1)).toBe('exec /opt/homebrew/bin/tmux -u -V');
+    expect(tmuxInvocation({ host: 'box' }, ['-V'], { KB_REMOTE_TMUX: '/opt/homebrew/bin/tmux', KB_SSH_CONTROL_DIR: CM }).args.at(-1)).toBe('exec /opt/homebrew/bin/tmux -u -V');
   });
 });
 
@@ -84,5 +90,17 @@ describe('ssh failures', () => {
     expect(error.message).toMatch(message);
     expect(error.message).toContain('box');
     expect(error.hint).toBeTruthy();
+  });
+});
+
+describe('the control directory', () => {
+  it('is created 0700; one that others may write to is refused with the fix', () => {
+    const fresh = path.join(path.dirname(CM), 'fresh', 'cm');
+    ensureControlDir(fresh);
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    const open = path.join(path.dirname(CM), 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    expect(() => ensureControlDir(open)).toThrow(/ssh control directory .*open is not private/);
   });
 });
