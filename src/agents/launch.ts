@@ -21,6 +21,8 @@ export interface LaunchRequest {
   cwd: string;
   env: NodeJS.ProcessEnv;
   isRoot: boolean;
+  /** The git top level of cwd when it was found elsewhere (another machine); undefined: ask git here. */
+  gitRoot?: string | null | undefined;
 }
 
 export interface Launch {
@@ -124,7 +126,7 @@ export function buildLaunch(agent: Agent, req: LaunchRequest): Launch {
   if (agent.profile.worktree) {
     const template = agent.profile.worktree.path;
     if (template.includes('{git_root}')) {
-      const top = gitTopLevel(resolve(req.cwd));
+      const top = req.gitRoot !== undefined ? req.gitRoot : gitTopLevel(resolve(req.cwd));
       if (top) values.git_root = top;
     }
     worktreePath = fill(template, values);

@@ -12,6 +12,7 @@ import type { MonitorStatus } from '../monitor/decide.js';
 import { readRegistry } from '../sessions/registry.js';
 import { registryPath, resolveStateDir } from '../state/paths.js';
 import { setTmuxDeadline } from '../tmux/run.js';
+import { setSshConnectTimeout } from '../tmux/ssh.js';
 import { globals, printJson, stackFor, withExamples } from './common.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -52,6 +53,8 @@ export function monitorCommand(): Command {
       }
       // A server that does not answer must give an error within two intervals.
       setTmuxDeadline(Math.min(5_000, Math.max(500, options.intervalMs)));
+      // A new ssh connection (a host not reached yet, or reconnecting) gets two intervals, 2 to 10 s.
+      setSshConnectTimeout(Math.min(10_000, Math.max(2_000, 2 * options.intervalMs)));
       let observer: Observer | null = null;
       const wakers: Waker[] = [];
       const cycles: Array<{ at: number; ms: number }> = [];
@@ -79,6 +82,10 @@ export function monitorCommand(): Command {
             logDisagreement(disagreements, d);
             if (options.watch || options.explain) printJson(d);
           },
+          // --watch keeps going while a host is down (its sessions `unreachable`, retried
+          // with backoff); a single status reports the host as an error.
+          unreachable: options.watch ? 'state' : 'error',
+          retryBaseMs: options.intervalMs,
         });
         observer = obs;
         const waker = new Waker();

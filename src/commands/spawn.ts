@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadStack } from '../agents/stack.js';
 import { positiveNumber } from '../sessions/options.js';
 import { parseSize, spawnSession } from '../sessions/spawn.js';
-import { printJson, sessionContextFor, withExamples } from './common.js';
+import { collect, printJson, sessionContextFor, withExamples } from './common.js';
 
 interface SpawnFlags {
   name?: string;
@@ -14,6 +14,9 @@ interface SpawnFlags {
   size: string;
   acceptDialogs?: boolean;
   readyTimeout: number;
+  host?: string;
+  cwd?: string;
+  env?: string[];
 }
 
 /** The built-in agents, for the help text: each with its permission modes, if it has any. */
@@ -48,6 +51,9 @@ export function spawnCommand(): Command {
     .option('--size <WxH>', 'terminal size', '200x50')
     .option('--accept-dialogs', 'answer first-run dialogs (workspace trust, API key, bypass acceptance) by choosing their accepting option')
     .option('--ready-timeout <seconds>', 'how long to wait for the REPL', positiveNumber('--ready-timeout'), 90)
+    .option('--host <dest>', 'start the session on another machine, over ssh: host, user@host, user@host:port or a ~/.ssh/config alias')
+    .option('--cwd <dir>', "the agent's working directory (with --host: a directory on that host; default there: the login's home)")
+    .option('--env <NAME[=VALUE]>', 'a variable for the agent (repeatable); NAME alone takes its value from your environment, so secrets stay out of argv. With --host these are the only variables passed', collect, [])
     .action(async (prompt: string | undefined, opts: SpawnFlags, cmd: Command) => {
       const ctx = sessionContextFor(cmd);
       const { width, height } = parseSize(opts.size);
@@ -63,6 +69,9 @@ export function spawnCommand(): Command {
         height,
         acceptDialogs: opts.acceptDialogs === true,
         readyTimeoutMs: opts.readyTimeout * 1000,
+        host: opts.host,
+        cwd: opts.cwd,
+        env: opts.env,
       });
       printJson(outcome.output);
       if (outcome.error) process.stderr.write(`kage-bunshin: ${outcome.error.message}\n${outcome.error.hint ? `  fix: ${outcome.error.hint}\n` : ''}`);
@@ -76,6 +85,7 @@ export function spawnCommand(): Command {
     'kb spawn --name w2 --agent AGENT "Explain src/main.rs"',
     'kb spawn --name sh1 --agent shell',
     "kb spawn --name py --command 'python3 -i' 'print(6*7)'",
+    'kb spawn --name w3 --host dev@build-box --cwd src/app --env ANTHROPIC_API_KEY "Fix the flaky test"',
     '# exit 3 = a first-run dialog is up: answer with kb send --name NAME --keys ..., or use --accept-dialogs',
     '# exit 1 with "prompt_sent":false = the prompt was not proven delivered (stderr says what the screen shows)',
     "# binaries: each profile's binary_env (KB_<AGENT>_BIN) overrides the agent on PATH",

@@ -14,8 +14,11 @@
 import type { Source } from '../evidence/merge.js';
 import { INTERVENTION_STATES, type Answer, type State as RuleState } from '../rules/schema.js';
 
-/** A classified state, or what kb itself is doing with the session. */
-export type State = RuleState | 'starting' | 'stopping';
+/**
+ * A classified state, what kb itself is doing with the session, or `unreachable`: the
+ * session's host cannot be reached over ssh (with --watch; otherwise that is an error).
+ */
+export type State = RuleState | 'starting' | 'stopping' | 'unreachable';
 
 export type Until = 'exited' | 'idle';
 
@@ -47,6 +50,8 @@ export interface Observation {
   seenAt: number;
   /** A time (ms) at or after the capture that produced this classification. */
   capturedAt: number;
+  /** The ssh destination of a session on another machine. */
+  host?: string;
 }
 
 export interface SessionMemory {
@@ -79,6 +84,7 @@ export interface StateEvent {
   version: string | null;
   tool?: string;
   detail?: string;
+  host?: string;
 }
 
 export interface InterventionStatus {
@@ -99,6 +105,7 @@ export interface InterventionStatus {
   tool?: string;
   detail?: string;
   pending: string[];
+  host?: string;
 }
 
 export interface AllCompleteStatus {
@@ -110,6 +117,8 @@ export interface TimeoutStatus {
   status: 'timeout';
   active_sessions: string[];
   states: Record<string, State>;
+  /** The host of each session on another machine (absent when all are local). */
+  hosts?: Record<string, string>;
   interrupted?: string;
 }
 
@@ -117,6 +126,9 @@ export interface ErrorStatus {
   status: 'error';
   message: string;
   fix?: string;
+  /** The host that could not be reached, and its sessions. */
+  host?: string;
+  sessions?: string[];
 }
 
 export type MonitorStatus = InterventionStatus | AllCompleteStatus | TimeoutStatus | ErrorStatus;
@@ -132,6 +144,7 @@ export interface Decision {
   /** Sessions not done yet (for a timeout status), and every session's state. */
   active: string[];
   states: Record<string, State>;
+  hosts: Record<string, string>;
 }
 
 function settles(state: State): boolean {
@@ -139,7 +152,7 @@ function settles(state: State): boolean {
 }
 
 function needsOrchestrator(state: State, reportErrors: boolean): boolean {
-  return (state !== 'starting' && state !== 'stopping' && INTERVENTION_STATES.has(state)) || (reportErrors && state === 'error');
+  return (state !== 'starting' && state !== 'stopping' && state !== 'unreachable' && INTERVENTION_STATES.has(state)) || (reportErrors && state === 'error');
 }
 
 function done(state: State, until: Until): boolean {
@@ -152,6 +165,7 @@ export function decide(observations: readonly Observation[], memory: Memory, now
   const pending: Observation[] = [];
   const active: string[] = [];
   const states: Record<string, State> = {};
+  const hosts: Record<string, string> = {};
   let settleAt: number | null = null;
   let allDone = true;
 
@@ -176,10 +190,12 @@ export function decide(observations: readonly Observation[], memory: Memory, now
         version: obs.version,
         ...(obs.tool ? { tool: obs.tool } : {}),
         ...(obs.detail ? { detail: obs.detail } : {}),
+        ...(obs.host ? { host: obs.host } : {}),
       });
     }
     next.set(obs.name, { state: obs.state, rule: obs.rule, since, reported });
     states[obs.name] = obs.state;
+    if (obs.host) hosts[obs.name] = obs.host;
 
     if (needsOrchestrator(obs.state, options.reportErrors)) pending.push(obs);
     const isDone = settled && done(obs.state, options.until);
@@ -213,16 +229,18 @@ export function decide(observations: readonly Observation[], memory: Memory, now
       ...(first.tool ? { tool: first.tool } : {}),
       ...(first.detail ? { detail: first.detail } : {}),
       pending: pending.map((o) => o.name),
+      ...(first.host ? { host: first.host } : {}),
     };
   } else if (allDone) {
     status = { status: 'all_complete', sessions: observations.length };
   }
-  return { memory: next, events, status, settleAt, active, states };
+  return { memory: next, events, status, settleAt, active, states, hosts };
 }
 
 /** The timeout status from the last decision. */
-export function timeoutStatus(last: Pick<Decision, 'active' | 'states'> | null, interrupted?: string): TimeoutStatus {
+export function timeoutStatus(last: Pick<Decision, 'active' | 'states'> & Partial<Pick<Decision, 'hosts'>> | null, interrupted?: string): TimeoutStatus {
   const status: TimeoutStatus = { status: 'timeout', active_sessions: last?.active ?? [], states: last?.states ?? {} };
+  if (last?.hosts && Object.keys(last.hosts).length) status.hosts = last.hosts;
   if (interrupted) status.interrupted = interrupted;
   return status;
 }

@@ -33,7 +33,12 @@ export interface MonitorDeps {
 }
 
 export function errorStatus(error: unknown): MonitorStatus {
-  if (error instanceof KbError) return error.hint ? { status: 'error', message: error.message, fix: error.hint } : { status: 'error', message: error.message };
+  if (error instanceof KbError) {
+    // A host that cannot be reached names itself and its sessions (observe.ts).
+    const where = error as KbError & { host?: unknown; sessions?: unknown };
+    const extra = typeof where.host === 'string' ? { host: where.host, ...(Array.isArray(where.sessions) ? { sessions: where.sessions as string[] } : {}) } : {};
+    return error.hint ? { status: 'error', message: error.message, fix: error.hint, ...extra } : { status: 'error', message: error.message, ...extra };
+  }
   return { status: 'error', message: `unexpected internal error: ${error instanceof Error ? error.message : String(error)}` };
 }
 

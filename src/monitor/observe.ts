@@ -6,6 +6,12 @@
  * activity, size, history, cursor, command, mode) is unchanged AND its window's last
  * output (whole seconds) is older than the second in which the previous capture started,
  * which proves nothing was drawn since that capture. Anything less certain is captured.
+ *
+ * Servers are grouped by (host, socket): one transport each, observed in parallel. A host
+ * that cannot be reached over ssh is an error naming it and its sessions, or (option
+ * `unreachable: 'state'`, the monitor's --watch) the state `unreachable` for its sessions
+ * while the other hosts go on; such a host is tried again after a backoff (the base,
+ * doubling per failure up to a cap), never waited on in between.
  */
 import picomatch from 'picomatch';
 import { CUSTOM, type AgentCatalog } from '../agents/catalog.js';
@@ -14,15 +20,17 @@ import { classifyScreen, type Classification } from '../classify/index.js';
 import { screenContext } from '../rules/compile.js';
 import type { RuleSet } from '../rules/load.js';
 import { normalize } from '../screen/normalize.js';
-import { UsageError } from '../errors.js';
+import { KbError, UsageError } from '../errors.js';
+import { ControlClosedError } from '../tmux/control.js';
+import { SshError } from '../tmux/ssh.js';
 import { drivenState } from '../sessions/driving.js';
 import type { Registry } from '../sessions/registry.js';
-import { entryAgentName, entryServer } from '../sessions/target.js';
+import { entryAgentName, entryHost, entryServer } from '../sessions/target.js';
 import { readEvents, type HookEvent } from '../evidence/hooks.js';
 import { mergeEvidence, type Evidence, type Merged } from '../evidence/merge.js';
 import { findAgentState } from '../evidence/session-file.js';
 import { sessionPane, type PaneInfo } from '../tmux/panes.js';
-import type { TmuxServer } from '../tmux/run.js';
+import { forgetUnresponsive, serverKey, type TmuxServer } from '../tmux/run.js';
 import type { Observation } from './decide.js';
 import { serverGone, type PaneTransport } from './transport.js';
 
@@ -75,10 +83,13 @@ export function monitoredEntries(registry: Registry, socket: string | undefined,
       driven: drivenState(entry, now),
       // The recorded socket (null: the default server); legacy entries: the global --socket.
       server: entryServer(entry, { socket }),
-      evidence: {
-        sessionDir: typeof entry.session_dir === 'string' && entry.session_dir ? entry.session_dir : null,
-        eventsLog: typeof entry.events_log === 'string' && entry.events_log ? entry.events_log : null,
-      },
+      // Evidence files are on the machine the agent runs on: a remote session has the screen only.
+      evidence: entryHost(entry)
+        ? { sessionDir: null, eventsLog: null }
+        : {
+            sessionDir: typeof entry.session_dir === 'string' && entry.session_dir ? entry.session_dir : null,
+            eventsLog: typeof entry.events_log === 'string' && entry.events_log ? entry.events_log : null,
+          },
       version: typeof entry.agent_version === 'string' && entry.agent_version ? entry.agent_version : null,
     });
   }
@@ -133,22 +144,58 @@ export interface ObserverOptions {
   now: () => number;
   /** Capture every live pane every cycle (benchmark: the full cost). */
   noChangeDetection?: boolean;
+  /** A host that cannot be reached: an error (default), or the state `unreachable` for its sessions. */
+  unreachable?: 'error' | 'state';
+  /** Backoff before trying an unreachable host again: first wait, and the cap (default 1 s, 30 s). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
   /** How long screen and evidence may disagree before it is reported (ms, default 1000). */
   settleMs?: number;
   /** Told of each disagreement once, when it outlasted settleMs. */
   onDisagreement?: (d: Disagreement) => void;
 }
 
+/** A host that cannot be reached over ssh: the monitor's error names it and its sessions. */
+export class HostUnreachableError extends KbError {
+  readonly host: string;
+  readonly sessions: string[];
+
+  constructor(host: string, sessions: string[], cause: KbError) {
+    super(`${cause.message}; its sessions: ${sessions.join(', ')}`, { hint: cause.hint, cause });
+    this.name = 'HostUnreachableError';
+    this.host = host;
+    this.sessions = sessions;
+  }
+}
+
+/** Is this failure of a remote server its host (or the ssh path to it) being unreachable? */
+export function unreachableCause(server: TmuxServer, error: unknown): KbError | null {
+  if (!server.host) return null;
+  if (error instanceof SshError) return error;
+  if (error instanceof ControlClosedError) {
+    const ssh = (error as ControlClosedError & { ssh?: SshError }).ssh;
+    if (ssh) return ssh;
+    if (error.timedOut) return error;
+  }
+  return null;
+}
+
+interface DownHost {
+  failures: number;
+  retryAt: number;
+}
+
 export class Observer {
   private readonly transports = new Map<string, PaneTransport>();
   private readonly serverSeen = new Set<string>();
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly down = new Map<string, DownHost>();
   private readonly evidence = new Map<string, EvidenceMemory>();
 
   constructor(private readonly options: ObserverOptions) {}
 
   private transport(server: TmuxServer): PaneTransport {
-    const key = server.socket ?? '';
+    const key = serverKey(server);
     let t = this.transports.get(key);
     if (!t) {
       t = this.options.transport(server);
@@ -162,7 +209,7 @@ export class Observer {
     const byServer = new Map<string, MonitoredEntry[]>();
     for (const entry of entries) {
       if (entry.stopped) continue;
-      const key = entry.server.socket ?? '';
+      const key = serverKey(entry.server);
       const list = byServer.get(key) ?? [];
       list.push(entry);
       byServer.set(key, list);
@@ -188,10 +235,49 @@ export class Observer {
       content: '',
       seenAt: at,
       capturedAt: at,
+      ...(entry.server.host ? { host: entry.server.host } : {}),
     };
   }
 
+  private unreachable(entry: MonitoredEntry, at: number): Observation {
+    return { ...this.gone(entry, at), state: 'unreachable', final: false };
+  }
+
+  /**
+   * One server's group, with its host's reachability: an unreachable host is an error, or
+   * (unreachable: 'state') its sessions are `unreachable` until a retry after the backoff
+   * gets through.
+   */
   private async observeServer(key: string, group: MonitoredEntry[], results: Map<MonitoredEntry, Observation>): Promise<void> {
+    const server = group[0]!.server;
+    const down = this.down.get(key);
+    if (down && this.options.now() < down.retryAt) {
+      for (const entry of group) results.set(entry, this.unreachable(entry, this.options.now()));
+      return;
+    }
+    // A retry: the failure remembered in the tmux layer (fail fast) must not answer for it.
+    if (down) forgetUnresponsive(server);
+    try {
+      await this.observeReachable(key, group, results);
+      this.down.delete(key);
+    } catch (error) {
+      const cause = unreachableCause(server, error);
+      if (!cause) throw error;
+      // The transport's connection is dead either way: the next try starts a fresh one.
+      const transport = this.transports.get(key);
+      this.transports.delete(key);
+      await transport?.close().catch(() => undefined);
+      if (this.options.unreachable !== 'state') throw new HostUnreachableError(server.host!, group.map((e) => e.name), cause);
+      const failures = (down?.failures ?? 0) + 1;
+      const base = this.options.retryBaseMs ?? 1000;
+      const wait = Math.min(base * 2 ** (failures - 1), this.options.retryMaxMs ?? 30_000);
+      const at = this.options.now();
+      this.down.set(key, { failures, retryAt: at + wait });
+      for (const entry of group) results.set(entry, this.unreachable(entry, at));
+    }
+  }
+
+  private async observeReachable(key: string, group: MonitoredEntry[], results: Map<MonitoredEntry, Observation>): Promise<void> {
     const server = group[0]!.server;
     const transport = this.transport(server);
     const listedAt = this.options.now();
@@ -208,7 +294,7 @@ export class Observer {
     // A pane that was there last cycle and is not now: its session ended, or the whole server
     // is going down (kill-server ends the sessions first, and may still answer meanwhile).
     // Ask once more a moment later: a server that is gone then is an error, not "exited".
-    const vanished = group.some((e) => e.paneId && !byId.has(e.paneId) && [...this.cache.keys()].some((k) => k.startsWith(`${key}\u0000${e.paneId}\u0000`)));
+    const vanished = group.some((e) => e.paneId && !byId.has(e.paneId) && [...this.cache.keys()].some((k) => k.startsWith(`${key}\u0001${e.paneId}\u0001`)));
     if (vanished) {
       await new Promise((r) => setTimeout(r, 100));
       const again = await transport.listPanes();
@@ -216,7 +302,7 @@ export class Observer {
       byId = new Map(again.map((p) => [p.paneId, p]));
     }
     for (const ck of this.cache.keys()) {
-      const [server, paneId] = ck.split('\u0000');
+      const [server, paneId] = ck.split('\u0001');
       if (server === key && !byId.has(paneId!)) this.cache.delete(ck);
     }
 
@@ -336,6 +422,7 @@ export class Observer {
       final: false,
       seenAt,
       capturedAt: cached.capturedAt,
+      ...(entry.server.host ? { host: entry.server.host } : {}),
     };
     // While kb's own spawn or stop drives the session, its dialogs are not the orchestrator's.
     if (entry.driven) return { ...base, state: entry.driven, rule: c.rule, answer: 'none', content: '', source: ['screen'] };
@@ -410,8 +497,9 @@ export class Observer {
   }
 }
 
+// \u0001: a server key itself holds \u0000 between host and socket.
 function cacheKey(server: string, paneId: string, agent: string): string {
-  return `${server}\u0000${paneId}\u0000${agent}`;
+  return `${server}\u0001${paneId}\u0001${agent}`;
 }
 
 function deadRule(rules: RuleSet, entry: MonitoredEntry, pane: PaneInfo): string | null {

@@ -24,7 +24,7 @@ export interface PaneTransport {
 export type TransportKind = 'control' | 'process';
 
 export function serverGone(server: TmuxServer, detail: string): TmuxError {
-  return new TmuxError(`tmux server ${server.socket ? `on socket "${server.socket}" ` : ''}is gone (${detail})`, {
+  return new TmuxError(`tmux server ${server.socket ? `on socket "${server.socket}" ` : ''}${server.host ? `on host "${server.host}" ` : ''}is gone (${detail})`, {
     hint: noServerHint(server),
   });
 }

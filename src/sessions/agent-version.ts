@@ -5,6 +5,7 @@
  */
 import type { Agent } from '../agents/catalog.js';
 import { execBounded } from '../tmux/exec.js';
+import { loginArgv, runOnHost } from '../tmux/ssh.js';
 
 /** The version the binary prints, or null (no version command, not installed, no match). */
 export async function agentVersion(agent: Agent, env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<string | null> {
@@ -15,6 +16,19 @@ export async function agentVersion(agent: Agent, env: NodeJS.ProcessEnv, timeout
     if (r.timedOut) return null;
     const m = agent.versionPattern.exec(`${r.stdout}\n${r.stderr}`);
     return m ? (m[1] ?? m[0]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The same on another host, through its login shell (as spawn starts the agent there). */
+export async function agentVersionOn(host: string, agent: Agent, env: NodeJS.ProcessEnv, timeoutMs = 15_000): Promise<string | null> {
+  const args = agent.profile.version?.args;
+  if (!args) return null;
+  try {
+    const r = await runOnHost(host, loginArgv(['env', 'NO_COLOR=1', agent.binary(env), ...args]), { timeoutMs, what: `${agent.name} --version` });
+    const m = agent.versionPattern.exec(`${r.stdout}\n${r.stderr}`);
+    return r.exitCode === 0 && m ? (m[1] ?? m[0]) : null;
   } catch {
     return null;
   }

@@ -11,6 +11,7 @@
  * sees CI=true may refuse to be interactive (Gemini CLI 0.61 exits with "No input provided
  * via stdin"). An orchestrator running inside CI still gets interactive agents.
  */
+import { UsageError } from '../errors.js';
 import type { TmuxServer } from '../tmux/run.js';
 import { globalEnvironment, sourceCommands } from '../tmux/session.js';
 import { exactSessionTarget } from '../tmux/run.js';
@@ -48,6 +49,40 @@ export function planEnvironment(
   // the markers explicitly either way.
   for (const k of drop) if (!unset.includes(k) && VALID_NAME.test(k)) unset.push(k);
   return { set, unset };
+}
+
+/**
+ * A session on another machine: the remote login environment (the remote tmux server's,
+ * then the login shell's profile) plus only what the caller names (`spawn --env`) and the
+ * profile's env.set; never the caller's whole environment, whose HOME and PATH belong to
+ * this machine. CI markers and the profile's env.drop are still hidden.
+ */
+export function planRemoteEnvironment(options: { drop?: readonly string[]; extra?: Readonly<Record<string, string>> } = {}): EnvPlan {
+  const drop = new Set([...CI_MARKERS, ...(options.drop ?? [])]);
+  const set: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options.extra ?? {})) if (VALID_NAME.test(k) && !drop.has(k)) set[k] = v;
+  return { set, unset: [...drop].filter((k) => VALID_NAME.test(k)) };
+}
+
+/**
+ * `--env NAME[=VALUE]` flags: NAME takes the value from the caller's environment (so a
+ * secret never appears in kb's own argv), NAME=VALUE gives it.
+ */
+export function parseEnvFlags(flags: readonly string[], callerEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    const name = eq < 0 ? flag : flag.slice(0, eq);
+    if (!VALID_NAME.test(name)) {
+      throw new UsageError(`invalid --env ${JSON.stringify(flag)}: ${JSON.stringify(name)} is not a variable name`, 'use --env NAME (its value from your environment) or --env NAME=VALUE');
+    }
+    if (eq < 0) {
+      const value = callerEnv[name];
+      if (value === undefined) throw new UsageError(`--env ${name}: ${name} is not set in your environment`, `export ${name}=... first, or give the value: --env ${name}=VALUE`);
+      out[name] = value;
+    } else out[name] = flag.slice(eq + 1);
+  }
+  return out;
 }
 
 /** A value as a tmux double-quoted string: \ " $ escaped, control characters as escapes. */

@@ -21,7 +21,7 @@ export interface PaneLockOptions {
 }
 
 function lockPath(ctx: Pick<SessionContext, 'stateDir'>, server: TmuxServer, paneId: string): string {
-  const serverPart = (server.socket ?? 'default').replace(/[^A-Za-z0-9_.-]/g, '_');
+  const serverPart = `${server.host ? `${server.host}-` : ''}${server.socket ?? 'default'}`.replace(/[^A-Za-z0-9_.-]/g, '_');
   return join(kbDir(ctx), 'locks', `${serverPart}-${paneId.replace(/[^0-9A-Za-z]/g, '')}`);
 }
 

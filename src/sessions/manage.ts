@@ -1,5 +1,6 @@
 /** read and forget: what they do to a session, without the command layer. */
 import { KbError } from '../errors.js';
+import { SshError } from '../tmux/ssh.js';
 import { killSession } from '../tmux/session.js';
 import type { SessionContext } from './context.js';
 import { updateRegistry } from './registry.js';
@@ -15,10 +16,32 @@ export async function readSession(ctx: SessionContext, name: string, lines: numb
   return rows.slice(-lines).join('\n');
 }
 
-/** Removes a stopped or dead entry (and a dead pane remain-on-exit kept); a running one is refused. */
-export async function forgetSession(ctx: SessionContext, name: string): Promise<{ status: 'forgotten'; name: string }> {
+/**
+ * Removes a stopped or dead entry (and a dead pane remain-on-exit kept); a running one is
+ * refused. A stopped entry whose host cannot be reached is removed all the same (stop and
+ * kill already ended its session there); any other entry of such a host only with `force`.
+ */
+export async function forgetSession(ctx: SessionContext, name: string, options: { force?: boolean } = {}): Promise<{ status: 'forgotten'; name: string }> {
   const entry = await getEntry(ctx, name);
-  const pane = await entryPane(entry, ctx.server);
+  if (options.force) {
+    await updateRegistry(ctx.registry, (registry) => {
+      if (registry[name]?.spawned_at === entry.spawned_at) delete registry[name];
+    });
+    return { status: 'forgotten', name };
+  }
+  let pane;
+  try {
+    pane = await entryPane(entry, ctx.server);
+  } catch (error) {
+    const host = entryServer(entry, ctx.server).host;
+    if (!host || !(error instanceof SshError)) throw error;
+    if (!entry.stopped_at) {
+      throw new KbError(`cannot tell whether session "${name}" still runs: ${error.message}`, {
+        hint: `when the host is back: kb kill --name ${name}, then forget it; to drop the entry now (the session may still run on ${host}): kb forget --name ${name} --force`,
+      });
+    }
+    pane = null;
+  }
   if (pane && !pane.dead) {
     throw new KbError(`session "${name}" is still running; forget removes only stopped or dead sessions`, {
       hint: `stop it first: kb stop --name ${name} (or kb kill --name ${name})`,

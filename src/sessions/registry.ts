@@ -31,6 +31,8 @@ export interface RegistryEntry {
   pane_id?: string;
   /** The tmux socket name (`tmux -L`); null: the default server; absent: legacy entry. */
   socket?: string | null;
+  /** The ssh destination of the machine the session runs on; absent or null: this one. */
+  host?: string | null;
   agent?: string;
   cwd?: string;
   /** Absolute path of the agent's worktree, when it has one. */

@@ -11,13 +11,17 @@ import { buildLaunch, isRootUser, type Launch } from '../agents/launch.js';
 import { fill } from '../agents/template.js';
 import type { Clock } from '../clock.js';
 import { ExitCode, KbError, UsageError } from '../errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { TmuxServer } from '../tmux/run.js';
 import { hasSession, killSession, newSession, respawnPane } from '../tmux/session.js';
-import { agentVersion } from './agent-version.js';
+import { loginArgv, parseDestination } from '../tmux/ssh.js';
+import { agentVersion, agentVersionOn } from './agent-version.js';
 import { deliveryEvidence, evidencePaths, prepareEvidence } from './evidence.js';
 import type { SessionContext } from './context.js';
 import { acceptDialog, firstRunDialog } from './dialogs.js';
 import { drivingMark, drivenState } from './driving.js';
-import { applyEnvironment, clearEnvironment, planEnvironment, serverEnvironment } from './launch-env.js';
+import { applyEnvironment, clearEnvironment, parseEnvFlags, planEnvironment, planRemoteEnvironment, serverEnvironment, type EnvPlan } from './launch-env.js';
 import { withPaneLock } from './lock.js';
 import { NAME_PATTERN, requireName } from './options.js';
 import { tmuxPaneIO, type Observation, type PaneIO } from './pane-io.js';
@@ -25,6 +29,7 @@ import { updateRegistry, type RegistryEntry } from './registry.js';
 import { deliverText, DeliveryError, lastLines, type Delivery } from './send.js';
 import { driveExit } from './stop.js';
 import { entryPane, entryServer } from './target.js';
+import { hostFacts } from './remote-host.js';
 import { existingPath } from './worktree.js';
 
 export interface SpawnOptions {
@@ -41,6 +46,12 @@ export interface SpawnOptions {
   height: number;
   acceptDialogs: boolean;
   readyTimeoutMs: number;
+  /** An ssh destination: start the session on that machine. */
+  host?: string | undefined;
+  /** The working directory (on the host for a remote session); default: the current one here, the login's home there. */
+  cwd?: string | undefined;
+  /** `NAME` or `NAME=VALUE`: variables the agent gets on top of its environment. */
+  env?: readonly string[] | undefined;
 }
 
 export interface SpawnOutcome {
@@ -89,7 +100,7 @@ export function resolveAgent(ctx: Pick<SessionContext, 'stack'>, options: Pick<S
 }
 
 /** Under the lock: refuses a live name, replaces a dead or stopped one, records the new entry. */
-async function reserve(ctx: SessionContext, options: SpawnOptions, launchFor: (name: string) => Launch): Promise<{ entry: RegistryEntry; launch: Launch }> {
+async function reserve(ctx: SessionContext, target: TmuxServer, cwd: string, options: SpawnOptions, launchFor: (name: string) => Launch): Promise<{ entry: RegistryEntry; launch: Launch }> {
   const explicit = options.name !== undefined;
   const base = explicit ? requireName(options.name!) : nameFromPrompt(options.prompt ?? '');
   return updateRegistry(ctx.registry, async (registry) => {
@@ -110,7 +121,7 @@ async function reserve(ctx: SessionContext, options: SpawnOptions, launchFor: (n
         }
         // Dead or stopped: replace it, removing a dead pane that remain-on-exit kept.
         if (pane && typeof existing.tmux_session === 'string') await killSession(entryServer(existing, ctx.server), existing.tmux_session);
-      } else if (await hasSession(ctx.server, name)) {
+      } else if (await hasSession(target, name)) {
         if (explicit) {
           throw new KbError(`a tmux session named "${name}" already exists and is not in this registry`, {
             hint: 'pick another --name (another orchestrator or a person may own that session)',
@@ -125,12 +136,14 @@ async function reserve(ctx: SessionContext, options: SpawnOptions, launchFor: (n
         spawned_at: new Date(ctx.clock.now()).toISOString(),
         worktree: launch.worktree,
         tmux_session: name,
-        socket: ctx.server.socket ?? null,
+        socket: target.socket ?? null,
+        ...(target.host ? { host: target.host } : {}),
         agent: launch.agent.name,
         ...(launch.values.command !== undefined ? { command: launch.values.command } : {}),
-        cwd: ctx.cwd,
+        cwd,
         worktree_path: launch.worktreePath,
-        ...(launch.sessionDir ? { session_dir: launch.sessionDir } : {}),
+        // The agent's state file is on the machine it runs on: read only for local sessions.
+        ...(launch.sessionDir && !target.host ? { session_dir: launch.sessionDir } : {}),
         ...(launch.settingsFile ? { events_log: evidencePaths(ctx, name).eventsLog } : {}),
         resume_id: null,
         stopped_at: null,
@@ -269,7 +282,28 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
     throw new UsageError('spawn needs --name or a prompt to derive the name from', 'kb spawn --name worker-1 "prompt"');
   }
   const { agent, command } = resolveAgent(ctx, options);
-  const isRoot = isRootUser();
+  const extraEnv = parseEnvFlags(options.env ?? [], ctx.env);
+  const host = options.host;
+  if (host !== undefined) parseDestination(host);
+  const target: TmuxServer = host ? { socket: ctx.server.socket, host } : ctx.server;
+  // Where the agent runs and what it sees: here, the caller's directory and environment;
+  // on another host, that host's directory, its login environment and only what --env names.
+  let cwd = ctx.cwd;
+  let launchEnv: NodeJS.ProcessEnv = { ...ctx.env, ...extraEnv };
+  let isRoot = isRootUser();
+  let gitRoot: string | null | undefined;
+  let remoteLocale = '';
+  if (host) {
+    const facts = await hostFacts(host, options.cwd);
+    cwd = facts.cwd;
+    isRoot = facts.uid === 0;
+    gitRoot = facts.gitRoot;
+    remoteLocale = facts.locale;
+    launchEnv = { HOME: facts.home, SHELL: facts.shell, USER: facts.user, ...extraEnv };
+  } else if (options.cwd !== undefined) {
+    cwd = resolvePath(ctx.cwd, options.cwd);
+    if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new UsageError(`invalid --cwd ${JSON.stringify(options.cwd)}: no such directory`, 'pass an existing directory');
+  }
   const launchFor = (name: string): Launch =>
     buildLaunch(agent, {
       name,
@@ -277,39 +311,58 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
       maxBudget: options.maxBudget,
       permissionMode: options.permissionMode,
       command,
-      cwd: ctx.cwd,
-      env: ctx.env,
+      cwd,
+      env: launchEnv,
       isRoot,
-      settings: evidencePaths(ctx, name).settingsFile,
+      gitRoot,
+      // Hooks run `kb hook` and write to this machine's state directory: not on another host.
+      settings: host ? undefined : evidencePaths(ctx, name).settingsFile,
     });
-  launchFor('x'); // validates the flags before the registry is touched
-  const { entry, launch } = await reserve(ctx, options, launchFor);
+  try {
+    launchFor('x'); // validates the flags before the registry is touched
+  } catch (error) {
+    // On another host the agent's variables come from --env alone: say so next to the fix.
+    if (host && error instanceof KbError && !(error instanceof UsageError) && error.hint) {
+      throw new KbError(`${error.message} (on host "${host}")`, { hint: `${error.hint}; for --host the agent gets only the variables --env names: --env NAME=VALUE` });
+    }
+    throw error;
+  }
+  const { entry, launch } = await reserve(ctx, target, cwd, options, launchFor);
   const started = ctx.clock.now();
-  const version = agentVersion(agent, ctx.env);
+  const version = host ? agentVersionOn(host, agent, launchEnv) : agentVersion(agent, launchEnv);
   await prepareEvidence(launch, evidencePaths(ctx, entry.name));
   let paneId: string;
   try {
     // A placeholder first: the session's environment is filled before the agent starts.
-    paneId = await newSession(ctx.server, { name: entry.tmux_session, cwd: ctx.cwd, width: options.width, height: options.height, command: ['cat'] });
+    paneId = await newSession(target, { name: entry.tmux_session, cwd, width: options.width, height: options.height, command: ['cat'] });
   } catch (error) {
     await patchEntry(ctx, entry, null);
     throw error;
   }
   entry.pane_id = paneId;
   await patchEntry(ctx, entry, { pane_id: paneId });
-  const plan = planEnvironment(await serverEnvironment(ctx.server), ctx.env, { drop: launch.envDrop, extra: launch.envSet });
+  let plan: EnvPlan;
+  if (host) {
+    const extra = { ...launch.envSet, ...extraEnv };
+    // A login without a locale would give the agent no UTF-8: tmux's own default then.
+    if (!remoteLocale && !['LANG', 'LC_ALL', 'LC_CTYPE'].some((k) => k in extra)) extra.LANG = 'C.UTF-8';
+    plan = planRemoteEnvironment({ drop: launch.envDrop, extra });
+  } else {
+    plan = planEnvironment(await serverEnvironment(target), ctx.env, { drop: launch.envDrop, extra: { ...launch.envSet, ...extraEnv } });
+  }
   const start = async (argv: string[]): Promise<void> => {
-    await applyEnvironment(ctx.server, entry.tmux_session, plan);
+    await applyEnvironment(target, entry.tmux_session, plan);
     try {
-      await respawnPane(ctx.server, paneId, { cwd: ctx.cwd, command: argv });
+      // Remotely through the login shell there, so the agent has the PATH a login gives.
+      await respawnPane(target, paneId, { cwd, command: host ? loginArgv(argv.length === 1 ? ['/bin/sh', '-c', argv[0]!] : argv) : argv });
     } finally {
-      await clearEnvironment(ctx.server, entry.tmux_session, plan);
+      await clearEnvironment(target, entry.tmux_session, plan);
     }
   };
-  const io = tmuxPaneIO({ server: ctx.server, session: entry.tmux_session, paneId, agent: agent.name, rules: ctx.stack().rules, clock: ctx.clock });
-  const base = { name: entry.name, tmux_session: entry.tmux_session, pane_id: paneId, agent: agent.name };
+  const io = tmuxPaneIO({ server: target, session: entry.tmux_session, paneId, agent: agent.name, rules: ctx.stack().rules, clock: ctx.clock });
+  const base = { name: entry.name, tmux_session: entry.tmux_session, pane_id: paneId, agent: agent.name, ...(host ? { host } : {}) };
   try {
-    return await withPaneLock(ctx, ctx.server, paneId, { what: 'start it', name: entry.name }, async () => {
+    return await withPaneLock(ctx, target, paneId, { what: 'start it', name: entry.name }, async () => {
       await start(launch.argv);
       const accepted: string[] = [];
       const readyOptions: ReadyOptions = {
@@ -338,8 +391,8 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
         const pass = await waitReady(io, agent, ctx.clock, { ...readyOptions, prompt: false, acceptDialogs: true });
         if (pass.kind !== 'ready') {
           const obs = pass.kind === 'exited' ? await settleDeadScreen(io, ctx.clock, pass.obs) : pass.obs;
-          throw new KbError(`could not accept the first-run dialogs of ${agent.name} in ${ctx.cwd} (it ${pass.kind === 'exited' ? 'exited' : 'stopped at another dialog'}); last screen lines:\n${lastLines(withoutDeadLine(obs.lines))}`, {
-            hint: `run ${agent.name} in ${ctx.cwd} yourself and accept its dialogs, then spawn again`,
+          throw new KbError(`could not accept the first-run dialogs of ${agent.name} in ${cwd}${host ? ` on ${host}` : ''} (it ${pass.kind === 'exited' ? 'exited' : 'stopped at another dialog'}); last screen lines:\n${lastLines(withoutDeadLine(obs.lines))}`, {
+            hint: `run ${agent.name} in ${cwd}${host ? ` on ${host}` : ''} yourself and accept its dialogs, then spawn again`,
           });
         }
         if (!(await driveExit(io, agent, ctx.clock, ctx.clock.now() + 15_000))) {
@@ -413,7 +466,8 @@ export async function spawnSession(ctx: SessionContext, options: SpawnOptions): 
         ...base,
         model: entry.model,
         spawned_at: entry.spawned_at,
-        worktree: existingPath(entry.worktree_path) ?? entry.worktree_path ?? null,
+        worktree: (host ? null : existingPath(entry.worktree_path)) ?? entry.worktree_path ?? null,
+        ...(host ? { cwd } : {}),
         state: ready.obs.classification.state,
         ready_ms: readyMs,
         prompt_sent: delivery !== null,

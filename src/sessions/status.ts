@@ -1,6 +1,7 @@
 /** The status object of `status` and `list --json`. */
 import { mergeEvidence, type Source } from '../evidence/merge.js';
 import { INTERVENTION_STATES } from '../rules/schema.js';
+import { SshError } from '../tmux/ssh.js';
 import type { SessionContext } from './context.js';
 import { readEntryEvidence } from './evidence.js';
 import { drivenState } from './driving.js';
@@ -37,6 +38,10 @@ export interface SessionStatus {
   detail?: string;
   /** Something the caller should know (an agent with no loaded profile). */
   warning?: string;
+  /** The ssh destination of a session on another machine. */
+  host?: string;
+  /** Why the state is unknown (its host cannot be reached: state and status `unreachable`). */
+  error?: string;
 }
 
 /** As the original tool: `45s`, `5m`, `2h`, `3d`. */
@@ -130,5 +135,43 @@ export async function sessionStatus(ctx: SessionContext, entry: RegistryEntry): 
     ...(tool ? { tool } : {}),
     ...(detail ? { detail } : {}),
     ...(agent ? {} : { warning: `no loaded profile for agent "${agentName}": classified with the generic rules (pass the --rules directory that defines it)` }),
+    ...(server.host ? { host: server.host } : {}),
   };
+}
+
+/**
+ * sessionStatus, but a session whose host cannot be reached is a status with state and
+ * status `unreachable` and the error, so one host that is down does not hide the others.
+ */
+export async function sessionStatusOrUnreachable(ctx: SessionContext, entry: RegistryEntry): Promise<SessionStatus> {
+  try {
+    return await sessionStatus(ctx, entry);
+  } catch (error) {
+    const host = entryServer(entry, ctx.server).host;
+    if (!host || !(error instanceof SshError)) throw error;
+    const age = ageSeconds(entry.spawned_at, ctx.clock.now());
+    return {
+      name: entry.name,
+      alive: false,
+      state: 'unreachable',
+      rule: null,
+      status: entry.stopped_at ? 'stopped' : 'unreachable',
+      tmux_session: entrySession(entry),
+      pane_id: str(entry.pane_id),
+      model: str(entry.model),
+      agent: entryAgentName(entry, ctx.stack().agents.default().name),
+      agent_version: str(entry.agent_version),
+      spawned_at: str(entry.spawned_at),
+      age: formatAge(age),
+      age_seconds: age,
+      worktree: worktreeOf(entry),
+      stopped_at: str(entry.stopped_at),
+      resume_id: str(entry.resume_id),
+      needs_intervention: false,
+      answer: 'none',
+      source: 'screen',
+      host,
+      error: error.message,
+    };
+  }
 }

@@ -15,13 +15,15 @@ import type { PaneIO } from './pane-io.js';
 import { updateRegistry, type RegistryEntry } from './registry.js';
 import { worktreeOf } from './status.js';
 import { entryPane, entryServer, entrySession, getEntry, paneIO, requireEntryAgent } from './target.js';
-import { existingPath } from './worktree.js';
+import { existingPathOn } from './worktree.js';
 
 export interface StopOutput {
   status: 'stopped';
   name: string;
   forced: boolean;
+  /** The kept worktree's path (on `host` for a remote session). */
   worktree: string | null;
+  host?: string;
   resume_id: string | null;
   /** The command line the agent printed to resume (`claude --worktree w1 --resume <id>`). */
   resume_command: string | null;
@@ -148,17 +150,19 @@ export async function stopSession(ctx: SessionContext, name: string, timeoutMs: 
     status: 'stopped',
     name,
     forced,
-    worktree: existingPath(worktreeOf(entry)),
+    worktree: await existingPathOn(server, worktreeOf(entry)),
+    ...(server.host ? { host: server.host } : {}),
     resume_id: resumeId ?? entry.resume_id ?? null,
     resume_command: resumeCommand ?? (typeof entry.resume_command === 'string' ? entry.resume_command : null),
   };
 }
 
 /** kill: at once, no exit dialogs; the entry stays (stopped) until forget. */
-export async function killSessionNow(ctx: SessionContext, name: string): Promise<{ status: 'killed'; name: string; worktree: string | null }> {
+export async function killSessionNow(ctx: SessionContext, name: string): Promise<{ status: 'killed'; name: string; worktree: string | null; host?: string }> {
   const entry = await getEntry(ctx, name);
   const session = entrySession(entry);
-  if (session !== null) await killSession(entryServer(entry, ctx.server), session);
+  const server = entryServer(entry, ctx.server);
+  if (session !== null) await killSession(server, session);
   const stoppedAt = new Date(ctx.clock.now()).toISOString();
   await updateRegistry(ctx.registry, (registry) => {
     const current = registry[name];
@@ -168,5 +172,5 @@ export async function killSessionNow(ctx: SessionContext, name: string): Promise
       delete current.driving;
     }
   });
-  return { status: 'killed', name, worktree: existingPath(worktreeOf(entry)) };
+  return { status: 'killed', name, worktree: await existingPathOn(server, worktreeOf(entry)), ...(server.host ? { host: server.host } : {}) };
 }

@@ -13,10 +13,16 @@ import type { SessionContext } from './context.js';
 import { tmuxPaneIO, type PaneIO } from './pane-io.js';
 import { readRegistry, RegistryMissingError, type RegistryEntry } from './registry.js';
 
-/** The server an entry lives on: its recorded socket; legacy entries use the global one. */
+/** The ssh destination an entry runs on, or undefined for this machine (entries before hosts: local). */
+export function entryHost(entry: RegistryEntry): string | undefined {
+  return typeof entry.host === 'string' && entry.host !== '' ? entry.host : undefined;
+}
+
+/** The server an entry lives on: its recorded socket (on its host); legacy entries use the global one. */
 export function entryServer(entry: RegistryEntry, fallback: TmuxServer): TmuxServer {
-  if (Object.prototype.hasOwnProperty.call(entry, 'socket')) return { socket: entry.socket ?? undefined };
-  return fallback;
+  const host = entryHost(entry);
+  if (Object.prototype.hasOwnProperty.call(entry, 'socket')) return host ? { socket: entry.socket ?? undefined, host } : { socket: entry.socket ?? undefined };
+  return host ? { ...fallback, host } : fallback;
 }
 
 /** The entry's tmux session name, or null when the entry has none (a sparse entry). */

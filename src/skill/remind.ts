@@ -11,7 +11,7 @@ import pLimit from 'p-limit';
 import type { Stack } from '../agents/stack.js';
 import { createSessionContext } from '../sessions/context.js';
 import { readRegistryOrEmpty } from '../sessions/registry.js';
-import { sessionStatus } from '../sessions/status.js';
+import { sessionStatusOrUnreachable } from '../sessions/status.js';
 import { DEFAULT_SESSION_ID } from '../state/paths.js';
 import type { StopHook } from './layout.js';
 
@@ -93,10 +93,11 @@ export async function liveSessions(options: LiveOptions): Promise<LiveResult> {
     const entries = Object.values(registry).filter((e) => !e.stopped_at);
     for (const e of entries) {
       const socket = Object.prototype.hasOwnProperty.call(e, 'socket') ? (e.socket ?? 'default') : (options.socket ?? 'default');
-      if (ownPane && e.pane_id === ownPane && socket === (ownSocket ?? 'default')) insideFleet = true;
+      // A session on another host is never the pane this hook runs in.
+      if (ownPane && !e.host && e.pane_id === ownPane && socket === (ownSocket ?? 'default')) insideFleet = true;
     }
     if (insideFleet) return { groups: [], insideFleet };
-    const statuses = await Promise.all(entries.map((e) => limit(() => sessionStatus(ctx, e))));
+    const statuses = await Promise.all(entries.map((e) => limit(() => sessionStatusOrUnreachable(ctx, e))));
     const sessions = statuses.filter((s) => s.alive).map((s) => ({ name: s.name, state: s.state }));
     if (sessions.length) groups.push({ sessionId, sessions });
   }

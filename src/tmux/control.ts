@@ -12,7 +12,8 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { TmuxError, TmuxMissingError } from './errors.js';
-import { isNoServer, noServerHint, serverLabel, tmuxDeadline, type TmuxServer } from './run.js';
+import { isNoServer, noServerHint, serverLabel, tmuxDeadline, tmuxInvocation, type TmuxServer } from './run.js';
+import { connectAllowance, hostDownError, markReached, sshFailure } from './ssh.js';
 
 /** One reply block: the lines between `%begin` and `%end`, or the error text of `%error`. */
 export interface ControlBlock {
@@ -130,11 +131,16 @@ export interface ControlOptions {
 }
 
 /**
- * The argv and environment that reach the server the rest of the tool talks to. Inside
- * tmux without --socket, `$TMUX` names the server: pass its socket path with -S and drop
- * `$TMUX` so that attaching is not refused as nesting.
+ * The program, argv and environment that reach the server the rest of the tool talks to.
+ * Inside tmux without --socket, `$TMUX` names the server: pass its socket path with -S and
+ * drop `$TMUX` so that attaching is not refused as nesting. A remote server: the same
+ * control client run there through ssh (its stdin and stdout are the ssh channel's).
  */
-export function controlSpawnArgs(server: TmuxServer, env: NodeJS.ProcessEnv = process.env): { args: string[]; env: NodeJS.ProcessEnv } {
+export function controlSpawnArgs(server: TmuxServer, env: NodeJS.ProcessEnv = process.env): { file: string; args: string[]; env: NodeJS.ProcessEnv } {
+  if (server.host) {
+    const remote = tmuxInvocation(server, ['-C', 'attach-session', '-f', 'no-output,ignore-size'], env);
+    return { file: remote.file, args: remote.args, env: remote.env };
+  }
   const childEnv: NodeJS.ProcessEnv = { ...env, LANG: env.LANG || 'C.UTF-8' };
   const args: string[] = [];
   if (server.socket) args.push('-L', server.socket);
@@ -144,7 +150,7 @@ export function controlSpawnArgs(server: TmuxServer, env: NodeJS.ProcessEnv = pr
   }
   delete childEnv.TMUX;
   args.push('-u', '-C', 'attach-session', '-f', 'no-output,ignore-size');
-  return { args, env: childEnv };
+  return { file: 'tmux', args, env: childEnv };
 }
 
 export class ControlClient {
@@ -199,10 +205,12 @@ export class ControlClient {
 
   /** Starts `tmux -C attach-session` and resolves once tmux answered the attach. */
   static async connect(server: TmuxServer, options: ControlOptions = {}): Promise<ControlClient> {
-    const { args, env } = controlSpawnArgs(server);
-    const child = spawn(options.tmuxBin ?? 'tmux', args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const earlier = server.host ? hostDownError(server.host) : undefined;
+    if (earlier) throw new ControlClosedError(earlier.message, false, earlier.hint);
+    const { file, args, env } = controlSpawnArgs(server);
+    const child = spawn(server.host ? file : (options.tmuxBin ?? file), args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     const client = new ControlClient(child, server, options.commandTimeoutMs ?? tmuxDeadline());
-    const timeoutMs = options.connectTimeoutMs ?? tmuxDeadline();
+    const timeoutMs = (options.connectTimeoutMs ?? tmuxDeadline()) + (server.host ? connectAllowance(server.host) : 0);
     try {
       await new Promise<void>((resolve, reject) => {
         client.ready = { resolve, reject };
@@ -214,6 +222,7 @@ export class ControlClient {
       if ((error as { missing?: boolean }).missing) throw new TmuxMissingError();
       throw error;
     }
+    if (server.host) markReached(server.host);
     return client;
   }
 
@@ -315,6 +324,12 @@ export class ControlClient {
 
   private goneError(reason = ''): ControlClosedError {
     const said = (reason || this.stderr).trim();
+    // ssh's own failure (the connection could not be made, or dropped): the host, not tmux.
+    // Not remembered as down: the caller asks again with a fresh connection.
+    if (this.server.host && this.child.exitCode === 255) {
+      const error = sshFailure(this.server.host, this.stderr);
+      return Object.assign(new ControlClosedError(error.message, false, error.hint), { ssh: error });
+    }
     const serverGone = isNoServer(said) || /server exited|lost server/i.test(said);
     if (serverGone) return new ControlClosedError(`tmux server gone (${said})`, true, noServerHint(this.server));
     return new ControlClosedError(`tmux control client exited${said ? ` (${said})` : ''}`, false);

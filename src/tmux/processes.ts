@@ -36,3 +36,24 @@ export async function endProcessGroups(pids: readonly number[], graceMs = 1500):
   }
   for (const pid of left) signalGroup(pid, 'SIGKILL');
 }
+
+/**
+ * The same on another host, in one ssh call: the pids are that machine's, so the signals
+ * must be sent there. POSIX sh; `kill -s SIG -- -PID` signals the group.
+ */
+const REMOTE_END_GROUPS = [
+  'live=""',
+  'for p; do kill -s 0 -- "-$p" 2>/dev/null && { kill -s TERM -- "-$p" 2>/dev/null; live="$live $p"; }; done',
+  'i=0',
+  'while [ -n "$live" ] && [ "$i" -lt "$KB_GRACE_STEPS" ]; do',
+  '  sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); left=""',
+  '  for p in $live; do kill -s 0 -- "-$p" 2>/dev/null && left="$left $p"; done; live=$left',
+  'done',
+  'for p in $live; do kill -s KILL -- "-$p" 2>/dev/null; done',
+  'exit 0',
+].join('\n');
+
+export function remoteEndGroupsArgv(pids: readonly number[], graceMs = 1500): string[] {
+  const steps = String(Math.max(1, Math.round(graceMs / 100)));
+  return ['env', `KB_GRACE_STEPS=${steps}`, '/bin/sh', '-c', REMOTE_END_GROUPS, 'kb-end-groups', ...pids.map(String)];
+}

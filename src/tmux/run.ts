@@ -1,14 +1,54 @@
 /**
  * Running tmux commands. Every call has a deadline (no command can hang kb), and a server
  * that missed one is remembered: later calls to it in the same process fail at once with
- * the same error instead of each waiting out its own deadline.
+ * the same error instead of each waiting out its own deadline. A server on another host
+ * is reached through one ssh process per call (src/tmux/ssh.ts); the deadline then also
+ * covers ssh, plus the handshake until a first call to that host got through.
  */
-import { execBounded } from './exec.js';
+import { execBounded, type ExecResult } from './exec.js';
 import { TmuxError, TmuxMissingError, TmuxTimeoutError } from './errors.js';
+import {
+  connectAllowance,
+  forgetHostDown,
+  hostDownError,
+  markHostDown,
+  markReached,
+  remoteCommand,
+  remoteTmuxBinary,
+  sshFailure,
+  sshOptions,
+  parseDestination,
+  sshTimeout,
+} from './ssh.js';
 
-/** Which tmux server to talk to: `tmux -L socket`, or the user's default server. */
+/**
+ * Which tmux server to talk to: `tmux -L socket`, or the default server; on this machine,
+ * or (host: an ssh destination) on another one.
+ */
 export interface TmuxServer {
   socket?: string | undefined;
+  host?: string | undefined;
+}
+
+/** The program and argv that run `tmux <args>` on the server's machine. */
+export interface TmuxInvocation {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Every tmux process kb starts is built here: locally `tmux -L socket args`; for a remote
+ * server `ssh <options> -- dest 'exec tmux -u -L socket args'` (each argument quoted for
+ * the remote shell; stdin passes through to tmux there).
+ */
+export function tmuxInvocation(server: TmuxServer, args: readonly string[], env: NodeJS.ProcessEnv = process.env): TmuxInvocation {
+  if (server.host) {
+    const dest = parseDestination(server.host);
+    const remote = ['exec', remoteTmuxBinary(env), '-u', ...serverArgs(server), ...args];
+    return { file: 'ssh', args: [...sshOptions(dest, env), '--', dest.target, remoteCommand(remote)], env };
+  }
+  return { file: 'tmux', args: [...serverArgs(server), ...args], env: { ...env, LANG: env.LANG || 'C.UTF-8' } };
 }
 
 export interface TmuxResult {
@@ -17,19 +57,20 @@ export interface TmuxResult {
   exitCode: number;
 }
 
-/** The argv prefix that selects the server. Every tmux process we start goes through it. */
+/** The argv prefix that selects the server on its machine. Every tmux process we start goes through it. */
 export function serverArgs(server: TmuxServer): string[] {
   return server.socket ? ['-L', server.socket] : [];
 }
 
-/** A stable key for one server (maps, caches). */
+/** A stable key for one server, the host included (maps, caches, locks). */
 export function serverKey(server: TmuxServer): string {
-  return server.socket ?? '';
+  return server.host ? `${server.host}\u0000${server.socket ?? ''}` : (server.socket ?? '');
 }
 
 /** How the server is named in messages. */
 export function serverLabel(server: TmuxServer): string {
-  return server.socket ? `server on socket "${server.socket}"` : 'default server';
+  const base = server.socket ? `server on socket "${server.socket}"` : 'default server';
+  return server.host ? `${base} on host "${server.host}"` : base;
 }
 
 let deadlineMs = Number(process.env.KB_TMUX_TIMEOUT_MS) > 0 ? Number(process.env.KB_TMUX_TIMEOUT_MS) : 5_000;
@@ -43,20 +84,29 @@ export function setTmuxDeadline(ms: number): void {
   deadlineMs = Math.max(50, Math.round(ms));
 }
 
-const unresponsive = new Map<string, TmuxTimeoutError>();
+const unresponsive = new Map<string, TmuxError>();
 
 /** The error a server that missed a deadline earlier in this process gets at once. */
-export function unresponsiveError(server: TmuxServer): TmuxTimeoutError | undefined {
+export function unresponsiveError(server: TmuxServer): TmuxError | undefined {
   return unresponsive.get(serverKey(server));
 }
 
-export function markUnresponsive(server: TmuxServer, error: TmuxTimeoutError): void {
+export function markUnresponsive(server: TmuxServer, error: TmuxError): void {
   unresponsive.set(serverKey(server), error);
 }
 
-/** Forgets that a server missed a deadline (tests; a server resumed with kill -CONT). */
-export function forgetUnresponsive(): void {
-  unresponsive.clear();
+/**
+ * Forgets that a server missed a deadline or its host failed (tests; a server resumed
+ * with kill -CONT; the monitor retrying a host after its backoff). No argument: all.
+ */
+export function forgetUnresponsive(server?: TmuxServer): void {
+  if (server === undefined) {
+    unresponsive.clear();
+    forgetHostDown();
+    return;
+  }
+  unresponsive.delete(serverKey(server));
+  if (server.host) forgetHostDown(server.host);
 }
 
 /**
@@ -68,24 +118,46 @@ export async function runTmux(
   args: readonly string[],
   options: { input?: string; timeoutMs?: number } = {},
 ): Promise<TmuxResult> {
-  const earlier = unresponsiveError(server);
+  const earlier = unresponsiveError(server) ?? (server.host ? hostDownError(server.host) : undefined);
   if (earlier) throw earlier;
-  const timeoutMs = options.timeoutMs ?? deadlineMs;
-  let result;
+  const timeoutMs = (options.timeoutMs ?? deadlineMs) + (server.host ? connectAllowance(server.host) : 0);
+  const invocation = tmuxInvocation(server, args);
+  let result: ExecResult;
   try {
-    result = await execBounded('tmux', [...serverArgs(server), ...args], {
-      input: options.input,
-      timeoutMs,
-      env: { ...process.env, LANG: process.env.LANG || 'C.UTF-8' },
-    });
+    result = await execBounded(invocation.file, invocation.args, { input: options.input, timeoutMs, env: invocation.env });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new TmuxMissingError();
-    throw new TmuxError(`cannot run tmux: ${(error as Error).message}`, { hint: 'check that tmux runs: tmux -V', cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (server.host) throw new TmuxError('ssh is not installed or not on PATH (needed for --host)', { hint: 'install the OpenSSH client (Debian/Ubuntu: apt-get install -y openssh-client)' });
+      throw new TmuxMissingError();
+    }
+    throw new TmuxError(`cannot run ${invocation.file}: ${(error as Error).message}`, { hint: `check that ${invocation.file} runs`, cause: error });
   }
+  if (server.host) return remoteResult(server, server.host, args, result, timeoutMs);
   if (result.timedOut) {
     const error = new TmuxTimeoutError(args[0] ?? 'a command', timeoutMs, serverLabel(server));
     markUnresponsive(server, error);
     throw error;
+  }
+  return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1 };
+}
+
+/** What a remote call's ssh result means: ssh's own failure (255), tmux missing there (127), or tmux's result. */
+function remoteResult(server: TmuxServer, host: string, args: readonly string[], result: ExecResult, timeoutMs: number): TmuxResult {
+  if (result.timedOut) {
+    const error = sshTimeout(host, `tmux ${args[0] ?? ''}`.trim(), timeoutMs);
+    markUnresponsive(server, error);
+    throw error;
+  }
+  if (result.exitCode === 255) {
+    const error = sshFailure(host, result.stderr);
+    markHostDown(host, error);
+    throw error;
+  }
+  markReached(host);
+  if (result.exitCode === 127 && /not found|no such file/i.test(result.stderr)) {
+    throw new TmuxError(`tmux is not installed on host "${host}" (or not on the PATH ssh gives commands there): ${result.stderr.trim()}`, {
+      hint: `install tmux 3.2 or later there, or name its path with KB_REMOTE_TMUX=/path/to/tmux; check with kb doctor --host ${host}`,
+    });
   }
   return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1 };
 }
@@ -111,6 +183,11 @@ export function isNoServer(stderr: string): boolean {
 }
 
 export function noServerHint(server: TmuxServer): string {
+  if (server.host) {
+    return server.socket
+      ? `no tmux server is running on socket "${server.socket}" on host "${server.host}"; check with kb doctor --host ${server.host}`
+      : `no tmux server is running on host "${server.host}"; check with kb doctor --host ${server.host}`;
+  }
   return server.socket
     ? `no tmux server is running on socket "${server.socket}"; check --socket / KB_TMUX_SOCKET`
     : 'no tmux server is running; start one, or pass --socket NAME for a private server';

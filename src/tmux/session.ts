@@ -5,8 +5,9 @@
  */
 import { TmuxError } from './errors.js';
 import { PANE_FORMAT, parsePaneList, type PaneInfo } from './panes.js';
-import { endProcessGroups } from './processes.js';
-import { exactSessionTarget, isNoServer, runTmux, runTmuxOk, type TmuxServer } from './run.js';
+import { endProcessGroups, remoteEndGroupsArgv } from './processes.js';
+import { exactSessionTarget, isNoServer, runTmux, runTmuxOk, tmuxDeadline, type TmuxServer } from './run.js';
+import { runOnHost } from './ssh.js';
 
 /**
  * tmux ends a command at an argument that ends in `;` (and turns a trailing `\;` into a
@@ -69,7 +70,8 @@ export async function capturePane(server: TmuxServer, paneId: string, options: C
 
 export interface NewSessionOptions {
   name: string;
-  cwd: string;
+  /** The start directory (on the server's machine); omitted: tmux's default (the client's, over ssh the login's home). */
+  cwd?: string | undefined;
   width: number;
   height: number;
   /** argv; a single element runs through the default shell (`sh -c`), as tmux does. */
@@ -86,7 +88,7 @@ export async function newSession(server: TmuxServer, options: NewSessionOptions)
     'new-session', '-d', '-P', '-F', '#{pane_id}',
     '-s', options.name,
     '-x', String(options.width), '-y', String(options.height),
-    '-c', literalArg(options.cwd),
+    ...(options.cwd !== undefined ? ['-c', literalArg(options.cwd)] : []),
     ...options.command.map(literalArg),
     ';', 'set-option', '-t', exactSessionTarget(options.name), 'remain-on-exit', 'on',
     ';', 'set-option', '-w', '-t', exactSessionTarget(options.name), 'allow-rename', 'off',
@@ -107,8 +109,9 @@ export async function newSession(server: TmuxServer, options: NewSessionOptions)
  * Runs a new command in an existing pane (killing what runs there), keeping its pane id.
  * The process gets the session's environment (see sessions/launch-env.ts).
  */
-export async function respawnPane(server: TmuxServer, paneId: string, options: { cwd: string; command: string[] }): Promise<void> {
-  await runTmuxOk(server, ['respawn-pane', '-k', '-t', paneId, '-c', literalArg(options.cwd), ...options.command.map(literalArg)]);
+export async function respawnPane(server: TmuxServer, paneId: string, options: { cwd?: string | undefined; command: string[] }): Promise<void> {
+  const cwd = options.cwd !== undefined ? ['-c', literalArg(options.cwd)] : [];
+  await runTmuxOk(server, ['respawn-pane', '-k', '-t', paneId, ...cwd, ...options.command.map(literalArg)]);
 }
 
 /** Runs tmux commands given on stdin (`source-file -`): what they carry never shows in argv. */
@@ -120,9 +123,23 @@ export async function sourceCommands(server: TmuxServer, lines: readonly string[
 export async function killSession(server: TmuxServer, session: string): Promise<boolean> {
   const pids = await panePids(server, session);
   const result = await runTmux(server, ['kill-session', '-t', exactSessionTarget(session)]);
-  // Programs that survive the hangup (Gemini CLI does) are ended by their process group.
-  await endProcessGroups(pids);
+  // Programs that survive the hangup (Gemini CLI does) are ended by their process group,
+  // on the machine they run on.
+  await endGroupsOn(server, pids);
   return result.exitCode === 0;
+}
+
+/** Ends process groups on the server's machine (over ssh for a remote one). */
+export async function endGroupsOn(server: TmuxServer, pids: readonly number[], graceMs = 1500): Promise<void> {
+  if (pids.length === 0) return;
+  if (!server.host) return endProcessGroups(pids, graceMs);
+  await runOnHost(server.host, remoteEndGroupsArgv(pids, graceMs), { timeoutMs: tmuxDeadline() + graceMs + 1000, what: 'ending process groups' });
+}
+
+/** The pane's current working directory (tmux's pane_current_path), '' when unknown. */
+export async function paneCurrentPath(server: TmuxServer, paneId: string): Promise<string> {
+  const result = await runTmux(server, ['display-message', '-p', '-t', paneId, '#{pane_current_path}']);
+  return result.exitCode === 0 ? result.stdout.trim() : '';
 }
 
 /** True when a session with exactly this name exists. */
