@@ -212,6 +212,9 @@ export function buildCatalog(rules: RuleSet): { catalog: AgentCatalog; problems:
     }
   }
   const names = (): string[] => agents.map((a) => a.name);
+  const marked = rules.profiles.filter((p) => p.profile.default === true).map((p) => byName.get(p.profile.name)).filter((a): a is Agent => a !== undefined);
+  // Asked for every registry entry on every monitor cycle: chosen once.
+  const defaultAgent = marked[marked.length - 1] ?? agents.find((a) => a.name !== CUSTOM) ?? agents[0];
   const catalog: AgentCatalog = {
     find: (name) => byName.get(name),
     get: (name) => {
@@ -224,10 +227,8 @@ export function buildCatalog(rules: RuleSet): { catalog: AgentCatalog; problems:
     all: () => [...agents],
     names,
     default: () => {
-      const marked = rules.profiles.filter((p) => p.profile.default === true).map((p) => byName.get(p.profile.name)).filter((a): a is Agent => a !== undefined);
-      const agent = marked[marked.length - 1] ?? agents.find((a) => a.name !== CUSTOM) ?? agents[0];
-      if (!agent) throw new UsageError('no agent profiles are loaded', 'the built-in rules directory is missing its agent.yaml files; reinstall kage-bunshin');
-      return agent;
+      if (!defaultAgent) throw new UsageError('no agent profiles are loaded', 'the built-in rules directory is missing its agent.yaml files; reinstall kage-bunshin');
+      return defaultAgent;
     },
   };
   return { catalog, problems };

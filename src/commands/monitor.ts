@@ -5,11 +5,11 @@ import { logDisagreement } from '../monitor/disagreements.js';
 import { Waker } from '../monitor/wake.js';
 import { dirname, join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { matcher, Observer, monitoredEntries } from '../monitor/observe.js';
+import { matcher, Observer, monitoredEntries, type MonitoredEntry } from '../monitor/observe.js';
 import { parseMonitorFlags, type MonitorFlags } from '../monitor/options.js';
 import { createTransport, type TransportKind } from '../monitor/transport.js';
 import type { MonitorStatus } from '../monitor/decide.js';
-import { readRegistry } from '../sessions/registry.js';
+import { registryReader } from '../sessions/registry.js';
 import { registryPath, resolveStateDir } from '../state/paths.js';
 import { setTmuxDeadline } from '../tmux/run.js';
 import { setSshConnectTimeout } from '../tmux/ssh.js';
@@ -90,13 +90,22 @@ export function monitorCommand(): Command {
         observer = obs;
         const waker = new Waker();
         wakers.push(waker);
+        const readRegistry = registryReader(path);
+        let entries: MonitoredEntry[] | null = null;
+        let watched: string[] = [];
         status = await runMonitor(options, {
           readEntries: async () => {
-            const entries = monitoredEntries(await readRegistry(path), g.socket, options.match, stack.agents);
-            // (KB_MONITOR_NO_WAKE=1: interval polling only, the way bench:latency compares with.)
-            if (!process.env.KB_MONITOR_NO_WAKE) {
-              waker.watch(entries.flatMap((e) => [e.evidence.sessionDir, e.evidence.eventsLog ? dirname(e.evidence.eventsLog) : null]).filter((d): d is string => d !== null));
+            const { registry, changed } = await readRegistry();
+            // The same file as last cycle: the same entries, unless one carries a driving mark
+            // (it expires with time and with its process).
+            if (!changed && entries && !Object.values(registry).some((e) => e.driving !== undefined)) {
+              if (!process.env.KB_MONITOR_NO_WAKE && waker.missing) waker.watch(watched);
+              return entries;
             }
+            entries = monitoredEntries(registry, g.socket, options.match, stack.agents);
+            watched = entries.flatMap((e) => [e.evidence.sessionDir, e.evidence.eventsLog ? dirname(e.evidence.eventsLog) : null]).filter((d): d is string => d !== null);
+            // (KB_MONITOR_NO_WAKE=1: interval polling only, the way bench:latency compares with.)
+            if (!process.env.KB_MONITOR_NO_WAKE) waker.watch(watched);
             return entries;
           },
           observe: (entries) => obs.observe(entries),

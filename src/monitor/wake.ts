@@ -13,9 +13,13 @@ export class Waker {
   /** How many wakeups a watched change caused (for the benchmark). */
   wakeups = 0;
 
+  /** Some directory asked for last time could not be watched (not made yet): ask again. */
+  missing = false;
+
   /** Watches exactly these directories from now on (missing ones are tried again next time). */
   watch(dirs: Iterable<string>): void {
     const wanted = new Set(dirs);
+    this.missing = false;
     for (const [dir, w] of this.watchers) {
       if (!wanted.has(dir)) {
         w.close();
@@ -29,10 +33,12 @@ export class Waker {
         w.on('error', () => {
           w.close();
           this.watchers.delete(dir);
+          this.missing = true;
         });
         this.watchers.set(dir, w);
       } catch {
         // not there yet (the agent makes it when it starts)
+        this.missing = true;
       }
     }
   }

@@ -11,6 +11,7 @@
  *   overwritten: it may hold the only record of a fleet of running agents.
  * - Fields this tool does not know (`repo_dir`, anything a later version adds) are kept.
  */
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -109,6 +110,29 @@ export async function readRegistry(path: string): Promise<Registry> {
   const text = await readText(path);
   if (text === undefined) throw new RegistryMissingError(path);
   return parseRegistry(path, text);
+}
+
+/**
+ * A reader for a process that reads the same registry over and over (the monitor, every
+ * cycle): the file is parsed again only when it was replaced or changed (inode, size and
+ * mtime; every write renames a new file over it). `changed` says whether this read found a
+ * different file than the last one.
+ */
+export function registryReader(path: string): () => Promise<{ registry: Registry; changed: boolean }> {
+  let last: { stamp: string; registry: Registry } | null = null;
+  return async () => {
+    let stamp: string;
+    try {
+      const st = statSync(path, { bigint: true });
+      stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch {
+      stamp = '';
+    }
+    if (last && stamp !== '' && stamp === last.stamp) return { registry: last.registry, changed: false };
+    const registry = await readRegistry(path);
+    last = stamp === '' ? null : { stamp, registry };
+    return { registry, changed: true };
+  };
 }
 
 /** Like readRegistry, but a missing file is an empty registry. */

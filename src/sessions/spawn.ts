@@ -248,14 +248,15 @@ export async function waitReady(io: PaneIO, agent: Agent, clock: Clock, options:
 async function settleDeadScreen(io: PaneIO, clock: Clock, obs: Observation): Promise<Observation> {
   if (!obs.pane) return obs;
   let last = obs;
-  for (let i = 0; i < 25; i++) {
+  // (Up to 5 s: on a loaded machine tmux can take seconds to report the status.)
+  for (let i = 0; i < 50; i++) {
     await clock.sleep(100);
     const lines = await io.history(200);
     // tmux marks a pane dead when its pty closes and learns the exit status a moment later
     // (and the screen can say "Pane is dead" before list-panes does): read the facts again.
     const again = !last.pane?.dead || last.pane.deadStatus === null ? await io.observe() : last;
     const pane = again.pane ?? last.pane;
-    const settled = lines.join('\n') === last.lines.join('\n') && lines.some((l) => l.trim() !== '') && !(pane?.dead && pane.deadStatus === null);
+    const settled = lines.join('\n') === last.lines.join('\n') && lines.some((l) => l.trim() !== '') && (!pane || (pane.dead && pane.deadStatus !== null));
     last = { ...last, lines, pane };
     if (settled) break;
   }

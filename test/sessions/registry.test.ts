@@ -9,6 +9,7 @@ import {
   readRegistryOrEmpty,
   RegistryCorruptError,
   RegistryMissingError,
+  registryReader,
   updateRegistry,
 } from '../../src/sessions/registry.js';
 
@@ -28,6 +29,29 @@ afterEach(async () => {
 function entry(name: string) {
   return { name, model: null, spawned_at: new Date().toISOString(), worktree: null, tmux_session: name };
 }
+
+describe('registryReader (the monitor reads the registry every cycle)', () => {
+  it('parses again only when the file was replaced, and still reports a broken file', async () => {
+    await updateRegistry(file, (r) => void (r.a = entry('a')));
+    const read = registryReader(file);
+    const first = await read();
+    expect(first.changed).toBe(true);
+    expect(Object.keys(first.registry)).toEqual(['a']);
+    const second = await read();
+    expect(second.changed).toBe(false);
+    expect(second.registry).toBe(first.registry);
+    await updateRegistry(file, (r) => void (r.b = entry('b')));
+    const third = await read();
+    expect(third.changed).toBe(true);
+    expect(Object.keys(third.registry).sort()).toEqual(['a', 'b']);
+    await writeFile(file, '{"a": ');
+    await expect(read()).rejects.toBeInstanceOf(RegistryCorruptError);
+    // A broken file is not remembered as read: it is reported again on every call.
+    await expect(read()).rejects.toBeInstanceOf(RegistryCorruptError);
+    await rm(file);
+    await expect(read()).rejects.toBeInstanceOf(RegistryMissingError);
+  });
+});
 
 describe('registry', () => {
   it('reports a missing file as missing', async () => {
