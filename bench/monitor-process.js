@@ -15,11 +15,13 @@
  * it spends with nobody watching, measured in the same window) and wall time per cycle.
  *
  * Options: --panes 10,50,100  --interval 0.25  --seconds 20  --idle-interval 5
+ *          --profile: run the monitor under node --cpu-prof and print its top self-time
+ *          functions in the measured window (start-up left out)
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +40,7 @@ const PANES = opt('panes', '10,50,100').split(',').map(Number);
 const INTERVAL = Number(opt('interval', '0.25'));
 const SECONDS = Number(opt('seconds', '20'));
 const IDLE_INTERVAL = Number(opt('idle-interval', '5'));
+const PROFILE = args.includes('--profile');
 const TICK_MS = 10; // /proc clock ticks are 10 ms
 const run = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -102,7 +105,8 @@ async function baseline(ms) {
 
 async function realMonitor(interval, ms) {
   const statsFile = path.join(base, `stats-${Date.now()}.json`);
-  const child = spawn(process.execPath, [cli, '--socket', socket, '--state-dir', stateDir, 'monitor', '--interval', String(interval), '--timeout', String(ms / 1000 + 8)], {
+  const profDir = path.join(base, `prof-${Date.now()}`);
+  const child = spawn(process.execPath, [...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), cli, '--socket', socket, '--state-dir', stateDir, 'monitor', '--interval', String(interval), '--timeout', String(ms / 1000 + 8)], {
     env: { ...env, KB_MONITOR_STATS: statsFile },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -121,6 +125,7 @@ async function realMonitor(interval, ms) {
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
   const stats = JSON.parse(readFileSync(statsFile, 'utf8'));
+  if (PROFILE) topCosts(profDir, t0, window);
   // Cycles in the window: the cycle rate times the window (stats cover the whole run).
   const cycles = stats.cycles.filter((c) => c.at >= t0 && c.at <= t0 + window);
   const walls = cycles.map((c) => c.ms).sort((x, y) => x - y);
@@ -154,6 +159,33 @@ async function naive(rules, interval, ms) {
   const window = Date.now() - t0;
   walls.sort((x, y) => x - y);
   return { clientMs: (me.user + me.system) / 1000 + (cpu(process.pid).children - kids0), serverMs: cpu(srv).self - s, cycles, window, wallMedian: walls[walls.length >> 1], wallP95: walls[Math.floor(walls.length * 0.95)] };
+}
+
+/** The monitor's top self-time functions over [t0, t0 + window] of its CPU profile. */
+function topCosts(dir, t0, window) {
+  for (const f of readdirSync(dir)) {
+    const prof = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+    const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+    // Profile times are µs on a monotonic clock: the window is the end of the profile back.
+    let t = prof.startTime;
+    const times = prof.timeDeltas.map((d) => (t += d));
+    const from = prof.endTime - (Date.now() - t0) * 1000;
+    const to = from + window * 1000;
+    const self = new Map();
+    let total = 0;
+    prof.samples.forEach((id, i) => {
+      if (times[i] < from || times[i] > to) return;
+      const n = byId.get(id);
+      const dt = (prof.timeDeltas[i + 1] ?? 0) / 1000;
+      const where = n.callFrame.url ? `${path.basename(n.callFrame.url)}:${n.callFrame.lineNumber + 1}` : '';
+      const key = `${n.callFrame.functionName || '(anonymous)'} ${where}`.trim();
+      if (key === '(idle)') return;
+      self.set(key, (self.get(key) ?? 0) + dt);
+      total += dt;
+    });
+    process.stderr.write(`  profile: ${total.toFixed(0)} ms sampled on the main thread in the window; top self time:\n`);
+    for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 12)) process.stderr.write(`    ${v.toFixed(1).padStart(7)} ms  ${k}\n`);
+  }
 }
 
 const rules = await loadRuleSet();

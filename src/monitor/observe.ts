@@ -105,6 +105,8 @@ interface CacheEntry {
   since: number;
   classification: Classification;
   content: string;
+  /** The captured text: the same text again is not normalised and classified again. */
+  raw: string;
   /** The normalised screen, kept for sessions with evidence (content when the file decides). */
   lines: readonly string[] | null;
   cursorY: number;
@@ -132,8 +134,9 @@ export interface Disagreement {
   content: string;
 }
 
+/** What a pane's listing says about its screen, besides its activity time (compared apart). */
 function fingerprint(p: PaneInfo): string {
-  return `${p.windowActivity}|${p.width}x${p.height}|${p.historySize}|${p.cursorX},${p.cursorY}|${p.currentCommand}|${p.inMode ? 1 : 0}${p.alternateOn ? 1 : 0}|${p.dead ? 1 : 0}`;
+  return `${p.width}x${p.height}|${p.historySize}|${p.cursorX},${p.cursorY}|${p.currentCommand}|${p.inMode ? 1 : 0}${p.alternateOn ? 1 : 0}|${p.dead ? 1 : 0}`;
 }
 
 export interface ObserverOptions {
@@ -335,6 +338,7 @@ export class Observer {
     );
 
     const toCapture = new Set<string>();
+    const nowSec = Math.floor(listedAt / 1000);
     for (const { entry, pane } of live) {
       const cached = this.cache.get(cacheKey(key, pane.paneId, entry.classifyAs));
       const unchanged =
@@ -342,7 +346,7 @@ export class Observer {
         !changed.has(entry) &&
         cached !== undefined &&
         cached.fingerprint === fingerprint(pane) &&
-        pane.windowActivity < cached.startSec;
+        !activitySince(pane.windowActivity, cached.startSec, nowSec);
       if (!unchanged) toCapture.add(pane.paneId);
     }
     const startedAt = this.options.now();
@@ -360,6 +364,14 @@ export class Observer {
           results.set(entry, this.gone(entry, capturedAt));
           continue;
         }
+        // The same text, command and cursor as last time (a busy pane's activity second keeps
+        // it being captured): the same classification, without normalising it again.
+        if (cached && !evidence.has(entry) && cached.raw === raw && cached.fingerprint === fingerprint(pane)) {
+          cached.startSec = Math.floor(startedAt / 1000);
+          cached.capturedAt = capturedAt;
+          results.set(entry, this.observation(entry, pane, cached, startedAt, evidence.get(entry), key));
+          continue;
+        }
         const screen = normalize(raw);
         const classification = classifyScreen(screen, this.options.rules, { agent: entry.classifyAs, command: pane.currentCommand, dead: false, cursorY: pane.cursorY });
         const same = cached !== undefined && cached.classification.state === classification.state && cached.classification.rule === classification.rule;
@@ -374,6 +386,7 @@ export class Observer {
             classification.needs_intervention || classification.state === 'error'
               ? interventionContent(screen.lines, classification, this.inputStart(entry.classifyAs, screen.lines, pane))
               : '',
+          raw,
           lines: evidence.has(entry) ? screen.lines : null,
           cursorY: pane.cursorY,
         };
@@ -498,6 +511,18 @@ export class Observer {
 }
 
 // \u0001: a server key itself holds \u0000 between host and socket.
+/**
+ * Can the pane have drawn since the capture that started in second `capturedSec`? tmux keeps a
+ * window's last activity to the second. Later than that second: yes. Earlier: no. The same
+ * second is ambiguous (before or after the capture?): it is settled by one capture in a later
+ * second, so a pane that keeps drawing is captured about once a second, not on every cycle of
+ * a sub-second --interval; a change in the second of a capture is seen within a second.
+ */
+export function activitySince(activitySec: number, capturedSec: number, nowSec: number): boolean {
+  if (activitySec > capturedSec) return true;
+  return activitySec === capturedSec && nowSec > capturedSec;
+}
+
 function cacheKey(server: string, paneId: string, agent: string): string {
   return `${server}\u0001${paneId}\u0001${agent}`;
 }

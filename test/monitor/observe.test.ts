@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Observer, monitoredEntries } from '../../src/monitor/observe.js';
+import { Observer, activitySince, monitoredEntries } from '../../src/monitor/observe.js';
 import type { PaneTransport } from '../../src/monitor/transport.js';
 import { loadStack } from '../../src/agents/stack.js';
 import type { Registry } from '../../src/sessions/registry.js';
@@ -67,16 +67,21 @@ describe('Observer', () => {
 
     expect((await obs.observe(entries))[0]).toMatchObject({ state: 'idle', rule: 'generic/prompt' });
     expect(srv.captured).toEqual([['%1']]);
-    // Same second as that capture: output after it cannot be ruled out -> capture again.
+    // Same second as that capture: output after it cannot be ruled out, but it is settled by
+    // one capture in a later second (a busy pane is not captured on every sub-second cycle).
     now = 1_000_900;
     await obs.observe(entries);
+    expect(srv.captured).toHaveLength(1);
+    now = 1_001_100;
+    srv.screens.set('%1', 'bash-5.2$ ls\n');
+    expect((await obs.observe(entries))[0]).toMatchObject({ state: 'idle', seenAt: 1_001_100 });
     expect(srv.captured).toHaveLength(2);
     // Later second, activity unchanged and older than the capture's second -> reuse.
     now = 1_002_000;
     await obs.observe(entries);
     now = 1_003_000;
     const reused = (await obs.observe(entries))[0]!;
-    expect(srv.captured).toHaveLength(3); // the 1_002_000 capture started in second 1002 > 1000
+    expect(srv.captured).toHaveLength(2);
     expect(reused).toMatchObject({ state: 'idle', seenAt: 1_003_000 });
     // New output bumps the activity -> captured again, and the new screen is seen.
     srv.panes = [pane('%1', 'a', { windowActivity: 1003 })];
@@ -86,7 +91,33 @@ describe('Observer', () => {
     now = 1_010_000;
     srv.panes = [pane('%1', 'a', { windowActivity: 1003, width: 100 })];
     await obs.observe(entries);
-    expect(srv.captured).toHaveLength(5);
+    expect(srv.captured).toHaveLength(4);
+  });
+
+  it('activitySince: later activity is a change, earlier is not, the same second until a later one', () => {
+    expect(activitySince(1001, 1000, 1001)).toBe(true);
+    expect(activitySince(999, 1000, 1005)).toBe(false);
+    expect(activitySince(1000, 1000, 1000)).toBe(false);
+    expect(activitySince(1000, 1000, 1001)).toBe(true);
+  });
+
+  it('the same captured text is not classified again, and a changed one is', async () => {
+    const srv = fakeServer();
+    let now = 2_000_100;
+    const obs = new Observer({ rules, transport: srv.transport, now: () => now });
+    const entries = monitoredEntries(registry({ a: { pane_id: '%1', agent: 'shell' } }), undefined, undefined, stack.agents);
+    srv.panes = [pane('%1', 'a', { windowActivity: 2000 })];
+    srv.screens.set('%1', 'bash-5.2$ \n');
+    const first = (await obs.observe(entries))[0]!;
+    now = 2_001_100;
+    srv.panes = [pane('%1', 'a', { windowActivity: 2001 })];
+    const second = (await obs.observe(entries))[0]!;
+    expect(srv.captured).toHaveLength(2);
+    expect(second).toMatchObject({ state: 'idle', rule: first.rule, seenAt: 2_001_100 });
+    now = 2_002_100;
+    srv.panes = [pane('%1', 'a', { windowActivity: 2002 })];
+    srv.screens.set('%1', "rm: remove regular file 'x'?\n");
+    expect((await obs.observe(entries))[0]).toMatchObject({ state: 'question' });
   });
 
   it('dead, vanished and reused pane ids are exited; legacy entries use the session active pane', async () => {
