@@ -65,6 +65,21 @@ export function worktreeOf(entry: RegistryEntry): string | null {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
+/** The status fields that come from the registry entry alone. */
+function recorded(ctx: SessionContext, entry: RegistryEntry) {
+  const age = ageSeconds(entry.spawned_at, ctx.clock.now());
+  return {
+    name: entry.name,
+    model: str(entry.model),
+    spawned_at: str(entry.spawned_at),
+    age: formatAge(age),
+    age_seconds: age,
+    worktree: worktreeOf(entry),
+    stopped_at: str(entry.stopped_at),
+    resume_id: str(entry.resume_id),
+  };
+}
+
 export async function sessionStatus(ctx: SessionContext, entry: RegistryEntry): Promise<SessionStatus> {
   const server = entryServer(entry, ctx.server);
   const session = entrySession(entry);
@@ -111,24 +126,16 @@ export async function sessionStatus(ctx: SessionContext, entry: RegistryEntry): 
     needs = false;
   }
   const status = entry.stopped_at ? 'stopped' : !pane || pane.dead ? 'dead' : state;
-  const age = ageSeconds(entry.spawned_at, ctx.clock.now());
   return {
-    name: entry.name,
+    ...recorded(ctx, entry),
     alive,
     state,
     rule,
     status,
     tmux_session: session,
     pane_id: pane?.paneId ?? str(entry.pane_id),
-    model: str(entry.model),
     agent: agentName,
     agent_version: version,
-    spawned_at: str(entry.spawned_at),
-    age: formatAge(age),
-    age_seconds: age,
-    worktree: worktreeOf(entry),
-    stopped_at: str(entry.stopped_at),
-    resume_id: str(entry.resume_id),
     needs_intervention: needs,
     answer: needs ? answer : 'none',
     source: source.length === 1 ? source[0]! : source,
@@ -149,24 +156,16 @@ export async function sessionStatusOrUnreachable(ctx: SessionContext, entry: Reg
   } catch (error) {
     const host = entryServer(entry, ctx.server).host;
     if (!host || !(error instanceof SshError)) throw error;
-    const age = ageSeconds(entry.spawned_at, ctx.clock.now());
     return {
-      name: entry.name,
+      ...recorded(ctx, entry),
       alive: false,
       state: 'unreachable',
       rule: null,
       status: entry.stopped_at ? 'stopped' : 'unreachable',
       tmux_session: entrySession(entry),
       pane_id: str(entry.pane_id),
-      model: str(entry.model),
       agent: entryAgentName(entry, ctx.stack().agents.default().name),
       agent_version: str(entry.agent_version),
-      spawned_at: str(entry.spawned_at),
-      age: formatAge(age),
-      age_seconds: age,
-      worktree: worktreeOf(entry),
-      stopped_at: str(entry.stopped_at),
-      resume_id: str(entry.resume_id),
       needs_intervention: false,
       answer: 'none',
       source: 'screen',

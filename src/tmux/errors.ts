@@ -39,3 +39,11 @@ export class TmuxKeyError extends TmuxError {
     this.name = 'TmuxKeyError';
   }
 }
+
+/** An ssh destination (`--host`) that cannot be used as given: a usage error (exit 2). */
+export class SshDestinationError extends TmuxError {
+  constructor(message: string, hint: string) {
+    super(message, { hint, exitCode: 2 });
+    this.name = 'SshDestinationError';
+  }
+}

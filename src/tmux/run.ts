@@ -8,17 +8,14 @@
 import { execBounded, type ExecResult } from './exec.js';
 import { TmuxError, TmuxMissingError, TmuxTimeoutError } from './errors.js';
 import {
+  checkSshOutcome,
   connectAllowance,
   forgetHostDown,
   hostDownError,
-  markHostDown,
-  markReached,
   remoteCommand,
   remoteTmuxBinary,
-  sshFailure,
   sshOptions,
   parseDestination,
-  sshTimeout,
 } from './ssh.js';
 
 /**
@@ -143,17 +140,8 @@ export async function runTmux(
 
 /** What a remote call's ssh result means: ssh's own failure (255), tmux missing there (127), or tmux's result. */
 function remoteResult(server: TmuxServer, host: string, args: readonly string[], result: ExecResult, timeoutMs: number): TmuxResult {
-  if (result.timedOut) {
-    const error = sshTimeout(host, `tmux ${args[0] ?? ''}`.trim(), timeoutMs);
-    markUnresponsive(server, error);
-    throw error;
-  }
-  if (result.exitCode === 255) {
-    const error = sshFailure(host, result.stderr);
-    markHostDown(host, error);
-    throw error;
-  }
-  markReached(host);
+  // A timeout is this server not answering (its host may serve others): remembered for it.
+  checkSshOutcome(host, result, `tmux ${args[0] ?? ''}`.trim(), timeoutMs, (error) => markUnresponsive(server, error));
   if (result.exitCode === 127 && /not found|no such file/i.test(result.stderr)) {
     throw new TmuxError(`tmux is not installed on host "${host}" (or not on the PATH ssh gives commands there): ${result.stderr.trim()}`, {
       hint: `install tmux 3.2 or later there, or name its path with KB_REMOTE_TMUX=/path/to/tmux; check with kb doctor --host ${host}`,

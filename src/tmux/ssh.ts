@@ -18,9 +18,8 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
 import { execBounded, type ExecResult } from './exec.js';
-import { TmuxError } from './errors.js';
+import { SshDestinationError, TmuxError } from './errors.js';
 
 /** An ssh destination as kb takes it: `host`, `user@host`, `host:port`, `[v6]:port`, `ssh://user@host:port`, an ssh_config alias. */
 export interface SshDestination {
@@ -33,8 +32,8 @@ const HOST = /^[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,252})$/;
 const V6 = /^[0-9A-Fa-f:.]+(?:%[A-Za-z0-9_.-]+)?$/;
 const USER = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 
-function badHost(dest: string, why: string): UsageError {
-  return new UsageError(
+function badHost(dest: string, why: string): SshDestinationError {
+  return new SshDestinationError(
     `invalid --host ${JSON.stringify(dest)}: ${why}`,
     'give an ssh destination: host, user@host, user@host:port, [v6addr]:port or an alias from ~/.ssh/config',
   );
@@ -280,9 +279,19 @@ export async function runOnHost(
     }
     throw new TmuxError(`cannot run ssh: ${(error as Error).message}`, { hint: 'check that ssh runs: ssh -V', cause: error });
   }
+  checkSshOutcome(host, result, options.what ?? argv[0] ?? 'a command', timeoutMs);
+  return { ...result, exitCode: result.exitCode ?? 1 };
+}
+
+/**
+ * What an ssh run's own outcome says about its host: timed out, or ssh itself failed (exit
+ * 255: refused, denied, unknown host): throws that as an SshError, remembered for the host
+ * (or, `onTimeout`, for whatever the caller waited on); otherwise the host was reached.
+ */
+export function checkSshOutcome(host: string, result: { timedOut: boolean; exitCode: number | null; stderr: string }, what: string, timeoutMs: number, onTimeout: (error: SshError) => void = (e) => markHostDown(host, e)): void {
   if (result.timedOut) {
-    const error = sshTimeout(host, options.what ?? argv[0] ?? 'a command', timeoutMs);
-    markHostDown(host, error);
+    const error = sshTimeout(host, what, timeoutMs);
+    onTimeout(error);
     throw error;
   }
   if (result.exitCode === 255) {
@@ -291,7 +300,6 @@ export async function runOnHost(
     throw error;
   }
   markReached(host);
-  return { ...result, exitCode: result.exitCode ?? 1 };
 }
 
 /**
