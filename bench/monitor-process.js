@@ -74,7 +74,7 @@ const childrenOf = (pid) => {
 
 function setup(n, busy) {
   try {
-    tmux('kill-server');
+    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
   } catch {
     // first time
   }

@@ -92,6 +92,7 @@ export async function runMonitor(options: MonitorOptions, deps: MonitorDeps): Pr
     for (;;) {
       if (signal.aborted) return timeoutStatus(last, interrupted());
       const cycleStart = deps.now();
+      const cycleTimer = performance.now(); // (for onCycle: sub-millisecond wall time)
       const entries = await deps.readEntries();
       if (entries.length === 0) return { status: 'all_complete', sessions: 0 };
       // A signal ends the run even while a cycle waits on tmux (its deadline still applies).
@@ -100,7 +101,7 @@ export async function runMonitor(options: MonitorOptions, deps: MonitorDeps): Pr
       const now = deps.now();
       last = decide(observations, memory, now, options);
       memory = last.memory;
-      deps.onCycle?.(cycleStart, deps.now() - cycleStart);
+      deps.onCycle?.(cycleStart, performance.now() - cycleTimer);
       if (options.watch && deps.emit) for (const event of last.events) deps.emit(event);
       if (last.status && (!options.watch || last.status.status === 'all_complete')) return last.status;
       if (now >= deadline) return timeoutStatus(last);
