@@ -106,7 +106,7 @@ async function baseline(ms) {
 async function realMonitor(interval, ms) {
   const statsFile = path.join(base, `stats-${Date.now()}.json`);
   const profDir = path.join(base, `prof-${Date.now()}`);
-  const child = spawn(process.execPath, [...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), cli, '--socket', socket, '--state-dir', stateDir, 'monitor', '--interval', String(interval), '--timeout', String(ms / 1000 + 8)], {
+  const child = spawn(process.execPath, [...(PROFILE ? ['--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', profDir] : []), cli, '--socket', socket, '--state-dir', stateDir, 'monitor', '--interval', String(interval), '--timeout', String(ms / 1000 + 8)], {
     env: { ...env, KB_MONITOR_STATS: statsFile },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -92,17 +92,19 @@ export function monitorCommand(): Command {
         wakers.push(waker);
         const readRegistry = registryReader(path);
         let entries: MonitoredEntry[] | null = null;
+        let driving = false;
         let watched: string[] = [];
         status = await runMonitor(options, {
           readEntries: async () => {
             const { registry, changed } = await readRegistry();
             // The same file as last cycle: the same entries, unless one carries a driving mark
             // (it expires with time and with its process).
-            if (!changed && entries && !Object.values(registry).some((e) => e.driving !== undefined)) {
+            if (!changed && entries && !driving) {
               if (!process.env.KB_MONITOR_NO_WAKE && waker.missing) waker.watch(watched);
               return entries;
             }
             entries = monitoredEntries(registry, g.socket, options.match, stack.agents);
+            driving = Object.values(registry).some((e) => e.driving !== undefined);
             watched = entries.flatMap((e) => [e.evidence.sessionDir, e.evidence.eventsLog ? dirname(e.evidence.eventsLog) : null]).filter((d): d is string => d !== null);
             // (KB_MONITOR_NO_WAKE=1: interval polling only, the way bench:latency compares with.)
             if (!process.env.KB_MONITOR_NO_WAKE) waker.watch(watched);
