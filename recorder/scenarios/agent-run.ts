@@ -71,6 +71,39 @@ export interface Prose {
   tail: string;
 }
 
+/**
+ * A streamed answer long enough to watch it arrive (the `working-streaming` screens), as the
+ * scenarios have recorded it: `lines`, short lines with `-` bullets (Codex shows streamed text
+ * a whole line at a time), or `bullets(last)`, `*` bullets and a last line of the scenario's.
+ */
+export const STREAMED = {
+  lines: [
+    'The repository has a single README.md at its root.',
+    '',
+    '- It describes a small demo project.',
+    '- There is no source code yet.',
+    '- There are no tests and no build configuration.',
+    '- The next step is to pick a language.',
+    '- Then add a minimal project skeleton.',
+    '- Then add a test runner.',
+    '- Then wire up continuous integration.',
+    '',
+    'That is all there is for now.',
+  ].join('\n'),
+  bullets: (last: string): string =>
+    [
+      'The repository has a single README.md at its root.',
+      '',
+      '* It describes a small demo project.',
+      '* There is no source code yet.',
+      '* There are no tests and no build configuration.',
+      '* The next step is to pick a language.',
+      '* Then add a minimal project skeleton and a test runner.',
+      '',
+      last,
+    ].join('\n'),
+};
+
 export const PROSE = {
   /** a finished piece of work */
   done: {

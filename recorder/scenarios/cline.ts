@@ -9,7 +9,7 @@
 import type { PrivateTmux } from '../lib/tmux.js';
 import { startMockChat, type ChatTurn } from '../../test/support/mock-chat.js';
 import { clineArgs, clineBin, makeClineHome } from '../../test/support/cline-home.js';
-import { PROSE, RETRY_ANSWER } from './agent-run.js';
+import { PROSE, RETRY_ANSWER, STREAMED } from './agent-run.js';
 import { ask, chatSteps, flatten, runChatAgent, waitDead, type ChatRun } from './chat-agent.js';
 import { runScenarios, sleep, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
@@ -106,19 +106,7 @@ const withText = (text: string, turn: ChatTurn): ChatTurn => ({ ...turn, text })
 const patch = (file: string) =>
   ['*** Begin Patch', `*** Add File: ${file}`, '+# Release checklist', '+', '+- bump the version', '+- update CHANGELOG.md', '*** End Patch'].join('\n');
 
-const STREAMING = [
-  'The repository has a single README.md at its root.',
-  '',
-  '- It describes a small demo project.',
-  '- There is no source code yet.',
-  '- There are no tests and no build configuration.',
-  '- The next step is to pick a language.',
-  '- Then add a minimal project skeleton.',
-  '- Then add a test runner.',
-  '- Then wire up continuous integration.',
-  '',
-  'That is all there is for now.',
-].join('\n');
+const STREAMING = STREAMED.lines;
 
 const unauthorized: ChatTurn = {
   kind: 'error',

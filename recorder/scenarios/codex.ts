@@ -5,7 +5,7 @@
  */
 import type { PrivateTmux } from '../lib/tmux.js';
 import { codexBin, makeCodexHome, startMockOpenAI, type OpenAITurn } from '../../test/support/mock-openai.js';
-import { agentSteps, PROSE, RETRY_ANSWER, runAgent, type AgentRun } from './agent-run.js';
+import { agentSteps, PROSE, RETRY_ANSWER, runAgent, STREAMED, type AgentRun } from './agent-run.js';
 import { runScenarios, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
 type CodexRun = AgentRun<Awaited<ReturnType<typeof startMockOpenAI>>>;
@@ -205,19 +205,7 @@ export const codexScenarios: Scenario[] = [
           kind: 'text',
           chunkDelayMs: 700,
           // Codex shows streamed text a whole line at a time: several short lines.
-          text: [
-            'The repository has a single README.md at its root.',
-            '',
-            '- It describes a small demo project.',
-            '- There is no source code yet.',
-            '- There are no tests and no build configuration.',
-            '- The next step is to pick a language.',
-            '- Then add a minimal project skeleton.',
-            '- Then add a test runner.',
-            '- Then wire up continuous integration.',
-            '',
-            'That is all there is for now.',
-          ].join('\n'),
+          text: STREAMED.lines,
         },
       ],
     },

@@ -9,7 +9,7 @@
 import type { PrivateTmux } from '../lib/tmux.js';
 import { startMockChat, type ChatTurn } from '../../test/support/mock-chat.js';
 import { copilotBin, makeCopilotHome } from '../../test/support/copilot-home.js';
-import { agentSteps, PROSE, RETRY_ANSWER, runAgent, type AgentKit, type AgentRun } from './agent-run.js';
+import { agentSteps, PROSE, RETRY_ANSWER, runAgent, STREAMED, type AgentKit, type AgentRun } from './agent-run.js';
 import { runScenarios, sleep, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
 type CopilotMock = Awaited<ReturnType<typeof startMockChat>>;
@@ -199,17 +199,7 @@ export const copilotScenarios: Scenario[] = [
         {
           kind: 'text',
           chunkDelayMs: 700,
-          text: [
-            'The repository has a single README.md at its root.',
-            '',
-            '* It describes a small demo project.',
-            '* There is no source code yet.',
-            '* There are no tests and no build configuration.',
-            '* The next step is to pick a language.',
-            '* Then add a minimal project skeleton and a test runner.',
-            '',
-            'Do you want me to add one?',
-          ].join('\n'),
+          text: STREAMED.bullets('Do you want me to add one?'),
         },
       ],
     },

@@ -5,7 +5,7 @@
  */
 import type { PrivateTmux } from '../lib/tmux.js';
 import { geminiBin, makeGeminiHome, startMockGemini, type GeminiTurn } from '../../test/support/mock-gemini.js';
-import { agentSteps, PROSE, RETRY_ANSWER, runAgent, type AgentRun } from './agent-run.js';
+import { agentSteps, PROSE, RETRY_ANSWER, runAgent, STREAMED, type AgentRun } from './agent-run.js';
 import { runScenarios, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
 type GeminiRun = AgentRun<Awaited<ReturnType<typeof startMockGemini>>>;
@@ -189,17 +189,7 @@ export const geminiScenarios: Scenario[] = [
         {
           kind: 'text',
           chunkDelayMs: 600,
-          text: [
-            'The repository has a single README.md at its root.',
-            '',
-            '* It describes a small demo project.',
-            '* There is no source code yet.',
-            '* There are no tests and no build configuration.',
-            '* The next step is to pick a language.',
-            '* Then add a minimal project skeleton and a test runner.',
-            '',
-            'That is all there is for now.',
-          ].join('\n'),
+          text: STREAMED.bullets('That is all there is for now.'),
         },
       ],
     },

@@ -10,7 +10,7 @@
 import type { PrivateTmux } from '../lib/tmux.js';
 import { startMockChat, type ChatTurn } from '../../test/support/mock-chat.js';
 import { makePiHome, piArgs, piBin, type PiExtension } from '../../test/support/pi-home.js';
-import { PROSE, RETRY_ANSWER } from './agent-run.js';
+import { PROSE, RETRY_ANSWER, STREAMED } from './agent-run.js';
 import { ask, chatSteps, flatten, runChatAgent, waitDead, type ChatRun } from './chat-agent.js';
 import { runScenarios, sleep, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
@@ -110,19 +110,7 @@ export default function (pi: ExtensionAPI) {
 
 const bash = (command: string, text?: string): ChatTurn => ({ kind: 'tool_calls', ...(text ? { text } : {}), calls: [{ name: 'bash', arguments: { command } }] });
 
-const STREAMING = [
-  'The repository has a single README.md at its root.',
-  '',
-  '- It describes a small demo project.',
-  '- There is no source code yet.',
-  '- There are no tests and no build configuration.',
-  '- The next step is to pick a language.',
-  '- Then add a minimal project skeleton.',
-  '- Then add a test runner.',
-  '- Then wire up continuous integration.',
-  '',
-  'That is all there is for now.',
-].join('\n');
+const STREAMING = STREAMED.lines;
 
 /** No SDK-level retries: each agent-level attempt is one request. */
 const retrySettings = (baseDelayMs: number, maxRetries = 3) => ({ retry: { enabled: true, maxRetries, baseDelayMs, provider: { maxRetries: 0 } } });

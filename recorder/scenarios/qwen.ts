@@ -9,7 +9,7 @@
 import type { PrivateTmux } from '../lib/tmux.js';
 import { startMockChat, type ChatTurn } from '../../test/support/mock-chat.js';
 import { isQwenMainTurn, isQwenSuggestion, makeQwenHome, qwenBin } from '../../test/support/qwen-home.js';
-import { agentSteps, PROSE, RETRY_ANSWER, runAgent, type AgentKit, type AgentRun } from './agent-run.js';
+import { agentSteps, PROSE, RETRY_ANSWER, runAgent, STREAMED, type AgentKit, type AgentRun } from './agent-run.js';
 import { runScenarios, sleep, tempWorkdir, versionOf, type RecordOptions, type Scenario, type Size } from './run-others.js';
 
 type QwenMock = Awaited<ReturnType<typeof startMockChat>>;
@@ -262,17 +262,7 @@ export const qwenScenarios: Scenario[] = [
         {
           kind: 'text',
           chunkDelayMs: 700,
-          text: [
-            'The repository has a single README.md at its root.',
-            '',
-            '* It describes a small demo project.',
-            '* There is no source code yet.',
-            '* There are no tests and no build configuration.',
-            '* The next step is to pick a language.',
-            '* Then add a minimal project skeleton and a test runner.',
-            '',
-            'Do you want me to add one?',
-          ].join('\n'),
+          text: STREAMED.bullets('Do you want me to add one?'),
         },
       ],
     },
