@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claudeBin, makeClaudeHome, type ClaudeVersion } from '../test/support/claude-home.js';
 import { startMockAnthropic } from '../test/support/mock-anthropic.js';
-import { endProcessGroups } from '../src/tmux/processes.js';
+import { endProcessGroups, groupLeaders } from '../src/tmux/processes.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -147,12 +147,13 @@ try {
   } catch {
     // no server
   }
+  const leaders = groupLeaders(pids);
   try {
     tmux('kill-server');
   } catch {
     // gone
   }
-  await endProcessGroups(pids);
+  await endProcessGroups(leaders);
   rmSync(`/tmp/tmux-${process.getuid?.() ?? 0}/${socket}`, { force: true });
   await mock.close();
   await home.cleanup();

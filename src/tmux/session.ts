@@ -5,7 +5,7 @@
  */
 import { TmuxError } from './errors.js';
 import { PANE_FORMAT, parsePaneList, type PaneInfo } from './panes.js';
-import { endProcessGroups, remoteEndGroupsArgv } from './processes.js';
+import { endProcessGroups, groupLeaders, remoteEndGroupsArgv, type GroupLeader } from './processes.js';
 import { exactSessionTarget, isNoServer, runTmux, runTmuxOk, tmuxDeadline, type TmuxServer } from './run.js';
 import { runOnHost } from './ssh.js';
 
@@ -44,10 +44,13 @@ export function allPanes(server: TmuxServer): Promise<PaneInfo[]> {
   return listPanes(server, ['-a']);
 }
 
-/** The pid of the first process of each pane: of one session, or of the whole server. */
+/**
+ * The pid of the first process of each live pane: of one session, or of the whole server.
+ * A dead pane's pid is left out: its process is gone and the pid may be someone else's now.
+ */
 export async function panePids(server: TmuxServer, session?: string): Promise<number[]> {
   const panes = session === undefined ? await allPanes(server) : await sessionPanes(server, session);
-  return panes.map((p) => p.pid).filter((pid): pid is number => pid !== null && pid > 1);
+  return panes.filter((p) => !p.dead).map((p) => p.pid).filter((pid): pid is number => pid !== null && pid > 1);
 }
 
 export interface CaptureOptions {
@@ -122,17 +125,19 @@ export async function sourceCommands(server: TmuxServer, lines: readonly string[
 /** Kills a session by exact name; false when it did not exist. */
 export async function killSession(server: TmuxServer, session: string): Promise<boolean> {
   const pids = await panePids(server, session);
+  // (Here: known by pid and start time before the kill, see tmux/processes.ts.)
+  const leaders = server.host ? [] : groupLeaders(pids);
   const result = await runTmux(server, ['kill-session', '-t', exactSessionTarget(session)]);
   // Programs that survive the hangup (Gemini CLI does) are ended by their process group,
   // on the machine they run on.
-  await endGroupsOn(server, pids);
+  await endGroupsOn(server, pids, leaders);
   return result.exitCode === 0;
 }
 
-/** Ends process groups on the server's machine (over ssh for a remote one). */
-export async function endGroupsOn(server: TmuxServer, pids: readonly number[], graceMs = 1500): Promise<void> {
+/** Ends process groups on the server's machine (over ssh for a remote one; here, by `leaders`). */
+export async function endGroupsOn(server: TmuxServer, pids: readonly number[], leaders: readonly GroupLeader[], graceMs = 1500): Promise<void> {
   if (pids.length === 0) return;
-  if (!server.host) return endProcessGroups(pids, graceMs);
+  if (!server.host) return endProcessGroups(leaders, graceMs);
   await runOnHost(server.host, remoteEndGroupsArgv(pids, graceMs), { timeoutMs: tmuxDeadline() + graceMs + 1000, what: 'ending process groups' });
 }
 

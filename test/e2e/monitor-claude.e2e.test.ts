@@ -64,7 +64,15 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
 /** Ctrl-C twice (interrupting first if busy) until the pane is gone. */
 async function exitClaude(pane: string): Promise<void> {
   for (let i = 0; i < 10; i++) {
-    const live = (await server.tmux('list-panes', '-a', '-F', '#{pane_id}')).split('\n');
+    // The private server ends with its last session: when the other sessions exited first,
+    // "no server running" means this pane is gone too.
+    const live = await server.tmux('list-panes', '-a', '-F', '#{pane_id}').then(
+      (out) => out.split('\n'),
+      (error: Error) => {
+        if (/no server running/.test(error.message)) return [];
+        throw error;
+      },
+    );
     if (!live.includes(pane)) return;
     await server.tmux('send-keys', '-t', pane, 'C-c').catch(() => undefined);
     await new Promise((r) => setTimeout(r, 250));

@@ -3,7 +3,7 @@
  * `tmux -L kb-test-<random>` and is killed by stop(); state dirs live under os.tmpdir().
  */
 import { removeSocketFile } from '../support/tmux-socket.js';
-import { endProcessGroups } from '../../src/tmux/processes.js';
+import { endProcessGroups, groupLeaders } from '../../src/tmux/processes.js';
 import { panePids } from '../../src/tmux/session.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -52,9 +52,9 @@ export async function privateServer(): Promise<PrivateServer> {
       throw new Error(`pane ${target} never showed ${pattern}; last screen:\n${text}`);
     },
     async stop() {
-      const pids = await panePids({ socket }).catch(() => [] as number[]);
+      const leaders = groupLeaders(await panePids({ socket }).catch(() => [] as number[]));
       await execa('tmux', ['-L', socket, 'kill-server'], { reject: false });
-      await endProcessGroups(pids);
+      await endProcessGroups(leaders);
       await removeSocketFile(socket);
     },
   };

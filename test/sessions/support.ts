@@ -1,6 +1,6 @@
 /** Shared setup for the session command tests: a private tmux server, temp dirs, the CLI. */
 import { removeSocketFile } from '../support/tmux-socket.js';
-import { endProcessGroups } from '../../src/tmux/processes.js';
+import { endProcessGroups, groupLeaders } from '../../src/tmux/processes.js';
 import { panePids } from '../../src/tmux/session.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
@@ -53,14 +53,14 @@ export async function makeSandbox(options: { git?: boolean; env?: Record<string,
     },
     tmux: (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' }),
     async cleanup() {
-      const pids = await panePids({ socket }).catch(() => [] as number[]);
+      const leaders = groupLeaders(await panePids({ socket }).catch(() => [] as number[]));
       try {
         execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
       } catch {
         // no server
       }
       // Agents that survive the hangup (Gemini CLI) are ended by their pane's process group.
-      await endProcessGroups(pids);
+      await endProcessGroups(leaders);
       await removeSocketFile(socket);
       // Shells write their history as the server kills them: retry while they finish.
       await rm(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
