@@ -141,9 +141,12 @@ describe('a host that hangs', () => {
   });
 
   it('status fails with the deadline and list shows the host unreachable, the local session as usual', async () => {
-    const cli = (args: string[]) =>
-      runCli(['--state-dir', state.dir, '--session-id', 'hang', ...args], { env: { ...sshd.env, KB_TMUX_TIMEOUT_MS: '1000', KB_SSH_CONNECT_TIMEOUT: '2' }, timeoutMs: 60_000 });
-    expect((await cli(['status', '--name', 'calm'])).exitCode).toBe(0); // the master is up
+    const cli = (args: string[], deadlines: Record<string, string> = { KB_TMUX_TIMEOUT_MS: '1000', KB_SSH_CONNECT_TIMEOUT: '2' }) =>
+      runCli(['--state-dir', state.dir, '--session-id', 'hang', ...args], { env: { ...sshd.env, ...deadlines }, timeoutMs: 60_000 });
+    // The master is up (a new one after the test before paused the sshd): with the usual
+    // deadlines, which a loaded machine needs for a new connection; the short ones below.
+    const before = await cli(['status', '--name', 'calm'], {});
+    expect(before.exitCode, before.stderr).toBe(0);
     sshd.pause();
     try {
       const status = await cli(['status', '--name', 'calm']);
