@@ -190,11 +190,22 @@ export async function waitReady(io: PaneIO, agent: Agent, clock: Clock, options:
   let stableSince = clock.now();
   let lastRaw: string | null = null;
   let answered = 0;
+  let exitedSince = 0;
   for (;;) {
     const obs = await io.observe();
     const now = clock.now();
     const cls = obs.classification;
-    if (!obs.pane || obs.pane.dead || cls.state === 'exited') return { kind: 'exited', obs };
+    if (!obs.pane || obs.pane.dead) return { kind: 'exited', obs };
+    // Exited judged from the screen alone (back at a shell) must hold 600 ms, as the monitor
+    // settles it: a start-up frame can look like it (the pane's command is a shell for a
+    // moment while an agent starts, or spawns one, on a loaded machine).
+    if (cls.state === 'exited') {
+      if (exitedSince === 0) exitedSince = now;
+      if (now - exitedSince >= 600) return { kind: 'exited', obs };
+      await clock.sleep(150);
+      continue;
+    }
+    exitedSince = 0;
     if (obs.raw !== lastRaw) {
       lastRaw = obs.raw;
       stableSince = now;
