@@ -257,17 +257,18 @@ export async function waitReady(io: PaneIO, agent: Agent, clock: Clock, options:
  * the visible screen as they exit), so the error message is not lost.
  */
 async function settleDeadScreen(io: PaneIO, clock: Clock, obs: Observation): Promise<Observation> {
-  if (!obs.pane) return obs;
   let last = obs;
   // (Up to 5 s: on a loaded machine tmux can take seconds to report the status.)
   for (let i = 0; i < 50; i++) {
     await clock.sleep(100);
-    const lines = await io.history(200);
+    // (A pane the last look did not find is looked for again: on a loaded machine it can be
+    // missing from one listing; its history then stays what was seen.)
+    const lines = last.pane ? await io.history(200).catch(() => last.lines) : last.lines;
     // tmux marks a pane dead when its pty closes and learns the exit status a moment later
     // (and the screen can say "Pane is dead" before list-panes does): read the facts again.
     const again = !last.pane?.dead || last.pane.deadStatus === null ? await io.observe() : last;
     const pane = again.pane ?? last.pane;
-    const settled = lines.join('\n') === last.lines.join('\n') && lines.some((l) => l.trim() !== '') && (!pane || (pane.dead && pane.deadStatus !== null));
+    const settled = lines.join('\n') === last.lines.join('\n') && lines.some((l) => l.trim() !== '') && !!pane && (!pane.dead || pane.deadStatus !== null);
     last = { ...last, lines, pane };
     if (settled) break;
   }
