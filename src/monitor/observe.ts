@@ -364,9 +364,10 @@ export class Observer {
           results.set(entry, this.gone(entry, capturedAt));
           continue;
         }
+        const fp = fingerprint(pane);
         // The same text, command and cursor as last time (a busy pane's activity second keeps
         // it being captured): the same classification, without normalising it again.
-        if (cached && !evidence.has(entry) && cached.raw === raw && cached.fingerprint === fingerprint(pane)) {
+        if (cached && !evidence.has(entry) && cached.raw === raw && cached.fingerprint === fp) {
           cached.startSec = Math.floor(startedAt / 1000);
           cached.capturedAt = capturedAt;
           results.set(entry, this.observation(entry, pane, cached, startedAt, evidence.get(entry), key));
@@ -376,7 +377,7 @@ export class Observer {
         const classification = classifyScreen(screen, this.options.rules, { agent: entry.classifyAs, command: pane.currentCommand, dead: false, cursorY: pane.cursorY });
         const same = cached !== undefined && cached.classification.state === classification.state && cached.classification.rule === classification.rule;
         cached = {
-          fingerprint: fingerprint(pane),
+          fingerprint: fp,
           startSec: Math.floor(startedAt / 1000),
           capturedAt,
           since: same ? cached!.since : capturedAt,
