@@ -3,9 +3,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI, jsonLines, runCli } from '../support/cli.js';
+import { jsonLines, runCli, startCli } from '../support/cli.js';
 import { privateServer, stateDir, type PrivateServer } from './support.js';
 
 const PROMPT = /[$#]\s*$/m;
@@ -26,6 +25,14 @@ afterEach(async () => {
 function monitor(args: string[], env: Record<string, string | undefined> = {}) {
   return runCli(['--socket', server.socket, '--state-dir', state.dir, 'monitor', ...args], { env, timeoutMs: 30_000 });
 }
+
+/** The monitor as a running process, for tests that act while it polls. */
+function background(args: string[]) {
+  return startCli(['--socket', server.socket, '--state-dir', state.dir, 'monitor', ...args]);
+}
+
+/** The monitor's tmux control client: once it runs, the monitor is polling (its signal handlers are set before). */
+const CONTROL_CLIENT = /^tmux .*-C attach-session/;
 
 function one(stdout: string): Record<string, unknown> {
   const lines = jsonLines(stdout);
@@ -218,35 +225,35 @@ describe('monitor against real tmux', () => {
   it('a server killed mid-run gives an error status, not a hang', async () => {
     const busy = await server.session('busy', 'sleep 300');
     await state.write([{ name: 'busy', tmux_session: 'busy', pane_id: busy, agent: 'shell' }]);
-    const run = monitor(['--interval', '0.3', '--timeout', '20']);
-    await new Promise((r) => setTimeout(r, 1200));
+    const m = background(['--interval', '0.3', '--timeout', '20']);
+    await m.waitForChild(CONTROL_CLIENT);
     await server.tmux('kill-server');
-    const r = await run;
-    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
-    expect(one(r.stdout)).toMatchObject({ status: 'error', message: expect.stringMatching(/tmux server on socket .* is gone/) });
+    expect(await m.exited, m.stderr()).toBe(1);
+    expect(m.lines).toHaveLength(1);
+    expect(m.lines[0]).toMatchObject({ status: 'error', message: expect.stringMatching(/tmux server on socket .* is gone/) });
   });
 
   it('SIGTERM ends the run with one whole JSON line', async () => {
     const busy = await server.session('busy', 'sleep 300');
     await state.write([{ name: 'busy', tmux_session: 'busy', pane_id: busy, agent: 'shell' }]);
-    const child = execa(process.execPath, [CLI, '--socket', server.socket, '--state-dir', state.dir, 'monitor', '--interval', '0.3'], { reject: false });
-    await new Promise((r) => setTimeout(r, 1500));
-    child.kill('SIGTERM');
-    const r = await child;
-    expect(r.exitCode).toBe(143);
-    expect(one(String(r.stdout))).toEqual({ status: 'timeout', active_sessions: ['busy'], states: { busy: 'working' }, interrupted: 'SIGTERM' });
+    const m = background(['--interval', '0.3']);
+    await m.waitForChild(CONTROL_CLIENT);
+    await new Promise((r) => setTimeout(r, 1000)); // its first captures done: the client is up
+    m.signal('SIGTERM');
+    expect(await m.exited, m.stderr()).toBe(143);
+    expect(m.lines).toEqual([{ status: 'timeout', active_sessions: ['busy'], states: { busy: 'working' }, interrupted: 'SIGTERM' }]);
   });
 
   it('--watch streams one line per state change and ends with the final status', async () => {
     const pane = await server.session('w', 'bash --norc --noprofile -i', { remainOnExit: true });
     await server.waitFor(pane, PROMPT);
     await state.write([{ name: 'w', tmux_session: 'w', pane_id: pane, agent: 'shell' }]);
-    const run = monitor(['--watch', '--interval', '0.3', '--settle', '0.3', '--timeout', '20']);
-    await new Promise((r) => setTimeout(r, 1500));
+    const m = background(['--watch', '--interval', '0.3', '--settle', '0.3', '--timeout', '20']);
+    await m.waitFor('the first state', (l) => l.event === 'state');
     await server.tmux('send-keys', '-t', pane, '-l', 'sleep 1.5; exit');
     await server.tmux('send-keys', '-t', pane, 'Enter');
-    const r = await run;
-    const lines = jsonLines(r.stdout);
+    expect(await m.exited, m.stderr()).toBe(0);
+    const lines = m.lines;
     const events = lines.slice(0, -1);
     expect(events.map((e) => `${e.from}->${e.to}`)).toEqual(['null->idle', 'idle->working', 'working->exited']);
     for (const e of events) expect(e).toMatchObject({ event: 'state', name: 'w', session: 'w', at: expect.any(String) });

@@ -3,9 +3,8 @@
 // connection it holds killed) is an error naming the host; a host that refuses is one
 // error for its sessions; with --watch they are `unreachable` and come back when the host
 // does, while the local sessions go on.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, jsonLines, runCli } from '../support/cli.js';
+import { jsonLines, runCli, startCli } from '../support/cli.js';
 import { startSshd, type PrivateSshd } from '../support/sshd.js';
 import { privateServer, stateDir, type PrivateServer } from './support.js';
 
@@ -90,44 +89,27 @@ describe('monitor over ssh', () => {
 
 /** Runs kb monitor in the background, collecting its JSON lines as they come. */
 function background(args: string[], sessionId: string) {
-  const child = spawn(process.execPath, [CLI, '--state-dir', state.dir, '--session-id', sessionId, 'monitor', ...args], { env: { ...process.env, ...sshd.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let buffer = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      lines.push(JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>);
-      buffer = buffer.slice(nl + 1);
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-  return {
-    lines,
-    exited,
-    stderr: () => stderr,
-    async waitFor(what: string, fn: (l: Record<string, unknown>) => boolean, timeoutMs = 60_000) {
-      const end = Date.now() + timeoutMs;
-      while (Date.now() < end) {
-        const hit = lines.find(fn);
-        if (hit) return hit;
-        if (child.exitCode !== null) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`monitor never printed ${what}; got ${JSON.stringify(lines)} ${stderr}`);
-    },
-    kill: () => child.kill('SIGKILL'),
-  };
+  return startCli(['--state-dir', state.dir, '--session-id', sessionId, 'monitor', ...args], sshd.env);
+}
+
+/**
+ * Waits until a monitor started after `before` was taken has its control client running on
+ * the host (a new process under the sshd), then a little more for its first cycle.
+ */
+async function connected(before: number): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (sshd.sessionPids().length <= before && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  expect(sshd.sessionPids().length).toBeGreaterThan(before);
+  await new Promise((r) => setTimeout(r, 500));
 }
 
 describe('a host that hangs', () => {
   it('its sshd stopped (SIGSTOP): an error naming the host after the deadline, never a hang', async () => {
     await state.write([entry('calm', 'r-calm', panes.calm!, sshd.host), entry('here', 'l-here', panes.here!)], 'hang');
+    const before = sshd.sessionPids().length;
     const m = background(['--interval', '1', '--timeout', '120'], 'hang');
     try {
-      await new Promise((r) => setTimeout(r, 3000)); // connected, a few cycles done
+      await connected(before);
       sshd.pause();
       const code = await m.exited;
       expect(code).toBe(1);
@@ -135,7 +117,7 @@ describe('a host that hangs', () => {
       expect(m.lines[0]).toMatchObject({ status: 'error', host: sshd.host, sessions: ['calm'], message: expect.stringMatching(/did not answer/) });
     } finally {
       sshd.resume();
-      m.kill();
+      m.signal('SIGKILL');
       await m.exited;
     }
   });
@@ -178,7 +160,7 @@ describe('monitor when the ssh connection drops', () => {
       expect(m.lines.filter((l) => l.name === 'here').map((l) => l.to)).toEqual(['unknown']);
       expect(m.lines.every((l) => l.event === 'state')).toBe(true);
     } finally {
-      m.kill();
+      m.signal('SIGKILL');
       await m.exited;
     }
   });
@@ -190,10 +172,7 @@ describe('monitor when the ssh connection drops', () => {
     const before = sshd.sessionPids().length;
     const m = background(['--interval', String(intervalS), '--timeout', '120'], 'drop');
     try {
-      const end = Date.now() + 30_000;
-      while (sshd.sessionPids().length <= before && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-      expect(sshd.sessionPids().length).toBeGreaterThan(before);
-      await new Promise((r) => setTimeout(r, 500)); // its first cycle done
+      await connected(before);
       const killedAt = Date.now();
       await sshd.kill();
       const code = await m.exited;
@@ -204,7 +183,7 @@ describe('monitor when the ssh connection drops', () => {
       expect(m.lines[0]).toMatchObject({ status: 'error', host: sshd.host, sessions: ['calm'], message: expect.stringContaining(`host "${sshd.host}"`) });
       expect(latency).toBeLessThan(2 * intervalS * 1000);
     } finally {
-      m.kill();
+      m.signal('SIGKILL');
       await m.exited;
       await sshd.restart();
     }

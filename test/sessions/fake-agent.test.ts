@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from '../support/cli.js';
+import { startCli } from '../support/cli.js';
 import { makeSandbox, until, type Sandbox } from './support.js';
 
 const PACK = resolve('test/sessions/fake-pack');
@@ -105,17 +105,19 @@ describe('an agent added by a --rules directory alone', () => {
   it('stop answers the exit dialog itself: the monitor shows stopping, never the dialog; the resume command is clean text', async () => {
     const dialog = { ...env, FAKE_EXIT_DIALOG: '1' };
     expect((await sb.kb(['spawn', '--name', 'f7', '--agent', 'fake'], dialog)).exitCode).toBe(0);
-    const watch = runCli(['--socket', sb.socket, '--state-dir', sb.stateDir, 'monitor', '--watch', '--interval', '0.2', '--timeout', '30'], {
-      cwd: sb.repo,
-      env: { ...env, HOME: join(sb.repo, '..'), KB_SESSION_ID: undefined, KB_TMUX_SOCKET: undefined },
-    });
-    await new Promise((r) => setTimeout(r, 800));
+    const watch = startCli(
+      ['--socket', sb.socket, '--state-dir', sb.stateDir, 'monitor', '--watch', '--interval', '0.2', '--timeout', '30'],
+      { ...env, HOME: join(sb.repo, '..'), KB_SESSION_ID: undefined, KB_TMUX_SOCKET: undefined },
+      sb.repo,
+    );
+    await watch.waitFor('the first state of f7', (l) => l.event === 'state' && l.name === 'f7');
     const stop = await sb.kb(['stop', '--name', 'f7', '--timeout', '20'], dialog);
     expect(stop.exitCode, stop.stderr).toBe(0);
     const out = JSON.parse(stop.stdout) as Record<string, unknown>;
     expect(out).toMatchObject({ status: 'stopped', forced: false });
     expect(out.resume_command).toMatch(/^fake --resume [0-9a-f-]{36}$/);
-    const lines = jsonLines((await watch).stdout);
+    expect(await watch.exited, watch.stderr()).toBe(0);
+    const lines = watch.lines;
     const states = lines.filter((l) => l.event === 'state' && l.name === 'f7').map((l) => l.to);
     expect(states).toContain('stopping');
     expect(states).not.toContain('question');

@@ -2,9 +2,8 @@
 // one ends with an error (a JSON error status for monitor), and SIGTERM ends the monitor
 // with its final status line. The runs' own timeouts here only catch a hang; how fast the
 // deadline fires is for benchmarks.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../support/cli.js';
+import { startCli } from '../support/cli.js';
 import { makeSandbox, type Sandbox } from './support.js';
 
 let sb: Sandbox;
@@ -56,17 +55,12 @@ describe('a stopped tmux server', () => {
   }, 90_000);
 
   it('monitor: SIGTERM while a cycle waits on the server ends it with its final status line', async () => {
-    const child = spawn(process.execPath, [CLI, '--socket', sb.socket, '--state-dir', sb.stateDir, 'monitor', '--interval', '5', '--timeout', '60'], {
-      cwd: sb.repo,
-      env: { ...process.env, KB_TMUX_TIMEOUT_MS: '30000' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    await new Promise((r) => setTimeout(r, 1500));
-    child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    expect(code).toBe(143);
-    expect(JSON.parse(out.trim())).toMatchObject({ status: 'timeout', interrupted: 'SIGTERM' });
+    const m = startCli(['--socket', sb.socket, '--state-dir', sb.stateDir, 'monitor', '--interval', '5', '--timeout', '60'], { KB_TMUX_TIMEOUT_MS: '30000' });
+    // Its first tmux call has started (and waits on the stopped server): the monitor is in a cycle.
+    await m.waitForChild(/^tmux /);
+    m.signal('SIGTERM');
+    expect(await m.exited, m.stderr()).toBe(143);
+    expect(m.lines).toHaveLength(1);
+    expect(m.lines[0]).toMatchObject({ status: 'timeout', interrupted: 'SIGTERM' });
   }, 90_000);
 });
