@@ -9,7 +9,7 @@ import type { RuleSet } from '../rules/load.js';
 import { normalize } from '../screen/normalize.js';
 import { pasteText, sendLiteral } from '../tmux/keys.js';
 import { runTmuxOk, type TmuxServer } from '../tmux/run.js';
-import { capturePane, sessionPanes } from '../tmux/session.js';
+import { capturePane, collectExitStatuses, sessionPanes } from '../tmux/session.js';
 
 export type { Observation } from '../classify/observe.js';
 
@@ -27,6 +27,8 @@ export interface PaneIO {
   leaveMode(): Promise<void>;
   /** The visible screen and up to `lines` lines of history above it, wrapped lines joined. */
   history(lines: number): Promise<readonly string[]>;
+  /** Has the server collect exited programs' statuses (a dead pane whose status it missed). */
+  collectExit(): Promise<void>;
 }
 
 export interface TmuxPaneOptions {
@@ -60,5 +62,6 @@ export function tmuxPaneIO(o: TmuxPaneOptions): PaneIO {
       await runTmuxOk(o.server, ['copy-mode', '-q', '-t', o.paneId]);
     },
     history: async (lines) => normalize(await capturePane(o.server, o.paneId, { join: true, history: lines }).catch(() => '')).lines,
+    collectExit: () => collectExitStatuses(o.server),
   };
 }

@@ -266,6 +266,8 @@ async function settleDeadScreen(io: PaneIO, clock: Clock, obs: Observation): Pro
     const lines = last.pane ? await io.history(200).catch(() => last.lines) : last.lines;
     // tmux marks a pane dead when its pty closes and learns the exit status a moment later
     // (and the screen can say "Pane is dead" before list-panes does): read the facts again.
+    // A status still unknown after that moment may be one the server missed: have it look.
+    if (i >= 2 && last.pane?.dead && last.pane.deadStatus === null) await io.collectExit();
     const again = !last.pane?.dead || last.pane.deadStatus === null ? await io.observe() : last;
     const pane = again.pane ?? last.pane;
     const settled = lines.join('\n') === last.lines.join('\n') && lines.some((l) => l.trim() !== '') && !!pane && (!pane.dead || pane.deadStatus !== null);

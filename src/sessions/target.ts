@@ -8,7 +8,7 @@
 import { CUSTOM, type Agent } from '../agents/catalog.js';
 import { KbError } from '../errors.js';
 import type { TmuxServer } from '../tmux/run.js';
-import { sessionPanes, type PaneInfo } from '../tmux/session.js';
+import { collectExitStatuses, sessionPanes, type PaneInfo } from '../tmux/session.js';
 import type { SessionContext } from './context.js';
 import { tmuxPaneIO, type PaneIO } from './pane-io.js';
 import { readRegistry, RegistryMissingError, type RegistryEntry } from './registry.js';
@@ -112,7 +112,12 @@ export async function requirePane(ctx: SessionContext, name: string): Promise<Li
 export async function requireLivePane(ctx: SessionContext, name: string): Promise<LivePane> {
   const live = await requirePane(ctx, name);
   if (live.pane.dead) {
-    throw new KbError(`session "${name}" has exited (exit status ${live.pane.deadStatus ?? 'unknown'})`, {
+    let status = live.pane.deadStatus;
+    if (status === null) {
+      await collectExitStatuses(live.server);
+      status = (await entryPane(live.entry, ctx.server))?.deadStatus ?? null;
+    }
+    throw new KbError(`session "${name}" has exited (exit status ${status ?? 'unknown'})`, {
       hint: `read its last screen with kb read --name ${name}; remove it with kb forget --name ${name}`,
     });
   }

@@ -45,6 +45,19 @@ export function allPanes(server: TmuxServer): Promise<PaneInfo[]> {
 }
 
 /**
+ * Makes the server collect the exit status of its children that have exited. tmux built
+ * with libutempter (Debian's is) can miss the SIGCHLD of a program that exits while
+ * utempter's own handler is installed, just after the pane starts (tmux issue #311): the
+ * pane is dead, its exit status unknown and its process a zombie until some other child of
+ * the server exits. A `run-shell true` job is such a child, and the server collects every
+ * exited child when one ends. Measured here: 5 of 30 spawns of a program that exits at once,
+ * under CPU load, lost the status for good without it.
+ */
+export async function collectExitStatuses(server: TmuxServer): Promise<void> {
+  await runTmux(server, ['run-shell', 'true']).catch(() => undefined);
+}
+
+/**
  * The pid of the first process of each live pane: of one session, or of the whole server.
  * A dead pane's pid is left out: its process is gone and the pid may be someone else's now.
  */
