@@ -1,7 +1,8 @@
 /**
  * Everything the session logic does to one pane goes through a PaneIO: observe it (facts,
- * capture, classification), send it keys or text, read its history. The real one drives
- * tmux; the unit tests give the same logic a scripted pane and a virtual clock.
+ * capture, classification), send it keys or text, read its history, have the server
+ * collect a missed exit status. The one here drives tmux; the session logic knows only the
+ * interface.
  */
 import { classifyCapture, GONE, type Observation } from '../classify/observe.js';
 import type { Clock } from '../clock.js';
