@@ -298,11 +298,15 @@ export class Observer {
     // is going down (kill-server ends the sessions first, and may still answer meanwhile).
     // Ask once more a moment later: a server that is gone then is an error, not "exited".
     const vanished = group.some((e) => e.paneId && !byId.has(e.paneId) && [...this.cache.keys()].some((k) => k.startsWith(`${key}\u0001${e.paneId}\u0001`)));
+    // Every pane gone at once is what kill-server looks like while it runs: give it up to a second.
     if (vanished) {
-      await new Promise((r) => setTimeout(r, 100));
-      const again = await transport.listPanes();
-      if (again === null) throw serverGone(server, 'it stopped while being monitored');
-      byId = new Map(again.map((p) => [p.paneId, p]));
+      for (let look = 0; ; look++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const again = await transport.listPanes();
+        if (again === null) throw serverGone(server, 'it stopped while being monitored');
+        byId = new Map(again.map((p) => [p.paneId, p]));
+        if (again.length > 0 || look >= 9) break;
+      }
     }
     for (const ck of this.cache.keys()) {
       const [server, paneId] = ck.split('\u0001');

@@ -6,9 +6,9 @@
  * a null pane list; the monitor decides what that means.
  */
 import { captureChained, captureViaControl, type Captures } from '../tmux/capture.js';
-import { ControlClient, ControlClosedError } from '../tmux/control.js';
+import { ControlClient, ControlClosedError, ControlCommandError } from '../tmux/control.js';
 import { TmuxError } from '../tmux/errors.js';
-import { listPanesArgs, listPanesCommand, parsePaneList, type PaneInfo } from '../tmux/panes.js';
+import { isNoSessions, listPanesArgs, listPanesCommand, parsePaneList, type PaneInfo } from '../tmux/panes.js';
 import { isNoServer, noServerHint, runTmux, type TmuxServer } from '../tmux/run.js';
 
 export interface PaneTransport {
@@ -45,6 +45,7 @@ export class ProcessTransport implements PaneTransport {
     const result = await runTmux(this.server, listPanesArgs());
     if (result.exitCode !== 0) {
       if (isNoServer(result.stderr)) return null;
+      if (isNoSessions(result.stderr)) return [];
       throw new TmuxError(`tmux list-panes failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`, {
         hint: 'check the tmux server (tmux list-sessions)',
       });
@@ -109,7 +110,14 @@ export class ControlTransport implements PaneTransport {
 
   listPanes(): Promise<PaneInfo[] | null> {
     return this.withClient(
-      async (client) => parsePaneList(await client.command(listPanesCommand())),
+      async (client) => {
+        try {
+          return parsePaneList(await client.command(listPanesCommand()));
+        } catch (error) {
+          if (error instanceof ControlCommandError && isNoSessions(error.message)) return [];
+          throw error;
+        }
+      },
       () => null,
       () => [],
     );

@@ -51,6 +51,15 @@ export function listPanesArgs(): string[] {
   return ['list-panes', '-a', '-F', PANE_FORMAT];
 }
 
+/**
+ * tmux's answer to list-panes on a server that has no session left (`list-panes -a` still
+ * resolves a current target first): there are no panes. Seen while kill-server ends the
+ * sessions before the server exits.
+ */
+export function isNoSessions(said: string): boolean {
+  return /no current target|no sessions/i.test(said);
+}
+
 /** The same command as one control-mode line (single-quoted format). */
 export function listPanesCommand(): string {
   return `list-panes -a -F '${PANE_FORMAT}'`;

@@ -4,7 +4,7 @@
  * (`=name:`), never a bare name that tmux would prefix-match.
  */
 import { TmuxError } from './errors.js';
-import { PANE_FORMAT, parsePaneList, type PaneInfo } from './panes.js';
+import { isNoSessions, PANE_FORMAT, parsePaneList, type PaneInfo } from './panes.js';
 import { endProcessGroups, groupLeaders, remoteEndGroupsArgv, type GroupLeader } from './processes.js';
 import { exactSessionTarget, isNoServer, runTmux, runTmuxOk, tmuxDeadline, type TmuxServer } from './run.js';
 import { runOnHost } from './ssh.js';
@@ -24,8 +24,7 @@ async function listPanes(server: TmuxServer, scope: string[]): Promise<PaneInfo[
   const args = ['list-panes', ...scope, '-F', PANE_FORMAT];
   const result = await runTmux(server, args);
   if (result.exitCode !== 0) {
-    // "no current target": a server without sessions has no panes.
-    if (isNoServer(result.stderr) || /can't find|no such session|session not found|no current target/i.test(result.stderr)) return [];
+    if (isNoServer(result.stderr) || isNoSessions(result.stderr) || /can't find|no such session|session not found/i.test(result.stderr)) return [];
     await runTmuxOk(server, args);
   }
   return parsePaneList(result.stdout.split('\n'));

@@ -149,6 +149,20 @@ describe('monitor against real tmux', () => {
     expect(one(r.stdout)).toEqual({ status: 'all_complete', sessions: 3 });
   });
 
+  it('a server left running without sessions: its sessions exited, with either transport', async () => {
+    const gone = await server.session('last', 'sleep 300');
+    await server.tmux('set-option', '-g', 'exit-empty', 'off');
+    await server.tmux('kill-session', '-t', '=last');
+    // tmux answers list-panes -a there with "no current target" (as while kill-server runs).
+    await expect(server.tmux('list-panes', '-a')).rejects.toThrow(/no current target/);
+    await state.write([{ name: 'last', tmux_session: 'last', pane_id: gone, agent: 'shell' }]);
+    for (const transport of ['control', 'process']) {
+      const r = await monitor(['--interval', '1', '--timeout', '10'], { KB_TMUX_TRANSPORT: transport });
+      expect(r.exitCode, `${transport}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(one(r.stdout)).toEqual({ status: 'all_complete', sessions: 1 });
+    }
+  });
+
   it('resolves legacy entries (no pane_id) by exact session name, never by prefix', async () => {
     await rmPrompt('foobar'); // a prompt in the session whose name extends the legacy one
     await server.session('legacy', 'sleep 300');
@@ -225,12 +239,13 @@ describe('monitor against real tmux', () => {
   it('a server killed mid-run gives an error status, not a hang', async () => {
     const busy = await server.session('busy', 'sleep 300');
     await state.write([{ name: 'busy', tmux_session: 'busy', pane_id: busy, agent: 'shell' }]);
-    const m = background(['--interval', '0.3', '--timeout', '20']);
-    await m.waitForChild(CONTROL_CLIENT);
+    // --watch: its first state line shows the monitor has seen the server.
+    const m = background(['--watch', '--interval', '0.3', '--timeout', '20']);
+    await m.waitFor('the first state', (l) => l.event === 'state');
     await server.tmux('kill-server');
     expect(await m.exited, m.stderr()).toBe(1);
-    expect(m.lines).toHaveLength(1);
-    expect(m.lines[0]).toMatchObject({ status: 'error', message: expect.stringMatching(/tmux server on socket .* is gone/) });
+    expect(m.lines.map((l) => l.to ?? l.status)).toEqual(['working', 'error']);
+    expect(m.lines.at(-1)).toMatchObject({ status: 'error', message: expect.stringMatching(/tmux server on socket .* is gone/) });
   });
 
   it('SIGTERM ends the run with one whole JSON line', async () => {
