@@ -12,6 +12,7 @@ loads=()
 cleanup() {
   kill "${loads[@]}" 2>/dev/null || true
   tmux -L "$socket" kill-server 2>/dev/null || true
+  rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$socket"  # kill-server leaves the socket file
   rm -rf "$state" "$home"
 }
 trap cleanup EXIT
