@@ -1,13 +1,14 @@
 // Sessions on another "host": real ssh to a private sshd on 127.0.0.1 (test/support/sshd.ts),
 // real tmux there, shells as the agents. The remote side is this machine, so the tests can
 // look at its tmux server and processes directly; kb itself reaches them only through ssh.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pasteText, sendLiteral } from '../../src/tmux/keys.js';
 import { killSession, newSession } from '../../src/tmux/session.js';
+import { argvsWith } from '../support/procfs.js';
 import { startSshd, type PrivateSshd } from '../support/sshd.js';
 import { makeSandbox, until, type Sandbox } from './support.js';
 
@@ -36,20 +37,6 @@ afterAll(async () => {
 
 const registry = () =>
   JSON.parse(readFileSync(join(sb.stateDir, 'kage-bunshin', 'registry-default.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-
-function argvsWith(needle: string): string[] {
-  const hits: string[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (argv.includes(needle)) hits.push(`${pid}: ${argv.replace(/\0/g, ' ')}`);
-    } catch {
-      // gone
-    }
-  }
-  return hits;
-}
 
 function alive(pid: number): boolean {
   try {

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { argvsWith } from '../support/procfs.js';
 import { makeSandbox, until, type Sandbox } from './support.js';
 
 let sb: Sandbox;
@@ -14,22 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await sb.cleanup();
 });
-
-/** Every process's argv that contains `needle`, as "pid: argv". */
-function argvsWith(needle: string): string[] {
-  const hits: string[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let argv: string;
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (argv.includes(needle)) hits.push(`${pid}: ${argv.replace(/\0/g, ' ')}`);
-  }
-  return hits;
-}
 
 describe('secrets', () => {
   it('a marker secret in the environment is in no argv while spawn starts the server and the agent, and reaches the agent', async () => {

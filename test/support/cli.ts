@@ -1,8 +1,8 @@
 /** Runs the built CLI (dist/cli.js) as a user would: a separate process, real exit codes. */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { childrenOf, commandLine } from './procfs.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -95,25 +95,8 @@ export function startCli(args: readonly string[], env: Record<string, string | u
       return lines.find(fn)!;
     },
     async waitForChild(pattern, timeoutMs = 60_000) {
-      await until(`it never started a child matching ${pattern}`, () => childCommands(child.pid!).some((c) => pattern.test(c)), timeoutMs);
+      await until(`it never started a child matching ${pattern}`, () => childrenOf(child.pid!).some((pid) => pattern.test(commandLine(pid))), timeoutMs);
     },
     signal: (name) => void child.kill(name),
   };
-}
-
-/** The command lines of a process's live children, from /proc. */
-function childCommands(parent: number): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent) out.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' '));
-    } catch {
-      // gone between the listing and the read
-    }
-  }
-  return out;
 }
